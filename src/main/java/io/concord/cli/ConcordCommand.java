@@ -33,6 +33,9 @@ public final class ConcordCommand implements Runnable {
     for (Class<?> subcommand : SUBCOMMANDS) {
       commandLine.addSubcommand(subcommand);
     }
+    if (BenchCommand.SUBCOMMANDS.length > 0) {
+      commandLine.addSubcommand(BenchCommand.newCommandLine());
+    }
     return commandLine;
   }
 
