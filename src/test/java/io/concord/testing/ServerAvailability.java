@@ -1,5 +1,9 @@
 package io.concord.testing;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -40,6 +44,21 @@ final class ServerAvailability {
     return "true".equalsIgnoreCase(System.getenv("CI"));
   }
 
+  /**
+   * Writes to the process's real stderr: Surefire redirects System.err of tests to report files,
+   * where a developer would never see that a whole database's tests were skipped.
+   */
+  private static void loud(String line) {
+    System.err.println(line);
+    try {
+      PrintStream console =
+          new PrintStream(new FileOutputStream(FileDescriptor.err), true, "UTF-8");
+      console.println(line);
+    } catch (IOException e) {
+      // the line is already in the test's output file
+    }
+  }
+
   private static String probe(DatabaseKind kind) {
     ServerSettings server = ServerSettings.of(kind);
     try (Connection ignored =
@@ -48,8 +67,8 @@ final class ServerAvailability {
     } catch (SQLException e) {
       String problem = e.getMessage();
       if (!isCi()) {
-        System.err.println(
-            "\n*** SKIPPING "
+        loud(
+            "*** SKIPPING "
                 + kind
                 + " TESTS: "
                 + server.adminUrl()
@@ -57,7 +76,7 @@ final class ServerAvailability {
                 + problem
                 + " -- "
                 + HOW_TO_START
-                + " ***\n");
+                + " ***");
       }
       return problem == null ? e.getClass().getName() : problem;
     }
