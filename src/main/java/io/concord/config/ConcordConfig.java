@@ -88,7 +88,7 @@ public record ConcordConfig(
       int line) {}
 
   /** One entry of {@code sharding.shards:}. */
-  public record ShardSettings(String name, String dataSource, double weight) {}
+  public record ShardSettings(String name, String dataSource, int weight) {}
 
   /** One entry of {@code sharding.tables:}. */
   public record ShardedTableSettings(String table, String keyColumn) {}
@@ -215,7 +215,8 @@ public record ConcordConfig(
       if (!shardNames.add(shardName)) {
         throw shard.error("name", "shard '" + shardName + "' is listed twice");
       }
-      shards.add(new ShardSettings(shardName, dataSource, shard.decimal("weight", 1.0, 0.0)));
+      shards.add(
+          new ShardSettings(shardName, dataSource, shard.integer("weight", 1, 1, 1_000_000)));
       shard.finish();
     }
     List<ShardedTableSettings> tables = new ArrayList<>();
@@ -223,7 +224,7 @@ public record ConcordConfig(
       tables.add(new ShardedTableSettings(table.string("name"), table.string("key")));
       table.finish();
     }
-    int slots = shardingSection.integer("slots", 4096, 1, 1 << 20);
+    int slots = shardingSection.integer("slots", 16_384, 1, 1 << 20);
     if (Integer.bitCount(slots) != 1) {
       throw shardingSection.error("slots", "must be a power of two, was " + slots);
     }

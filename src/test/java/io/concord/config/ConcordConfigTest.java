@@ -77,7 +77,7 @@ class ConcordConfigTest {
     assertThat(config.sharding().shards())
         .extracting(ConcordConfig.ShardSettings::name)
         .containsExactly("shard0", "east");
-    assertThat(config.sharding().shards().get(0).weight()).isEqualTo(2.0);
+    assertThat(config.sharding().shards().get(0).weight()).isEqualTo(2);
     assertThat(config.sharding().tables().get(0).keyColumn()).isEqualTo("id");
     assertThat(config.sharding().broadcastTables()).containsExactly("currency");
     assertThat(config.locks().dataSource()).isEqualTo("pg");
@@ -91,7 +91,7 @@ class ConcordConfigTest {
     assertThat(config.nodeId()).isNull();
     assertThat(config.transactions().defaultTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.sharding().enabled()).isFalse();
-    assertThat(config.sharding().slots()).isEqualTo(4096);
+    assertThat(config.sharding().slots()).isEqualTo(16_384);
   }
 
   @Test
