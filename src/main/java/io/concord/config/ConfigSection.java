@@ -109,22 +109,6 @@ final class ConfigSection {
     }
   }
 
-  double decimal(String key, double fallback, double exclusiveMin) {
-    String value = scalar(key, false);
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      double parsed = Double.parseDouble(value.trim());
-      if (!(parsed > exclusiveMin) || Double.isInfinite(parsed)) {
-        throw error(key, "must be greater than " + exclusiveMin + ", was " + value);
-      }
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw error(key, "must be a number, was '" + value + "'");
-    }
-  }
-
   boolean bool(String key, boolean fallback) {
     String value = scalar(key, false);
     if (value == null) {
