@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -30,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * the live state and wakes every appender of the batch. While it forces, the next batch queues up,
  * so N concurrent appenders share one fdatasync; one appender alone pays exactly one.
  *
- * <p>END records need no force. They are held back (at most {@link #LAZY_FLUSH_DELAY_NANOS}) and
- * ride along with the next forced batch; only when nothing forced comes along are they written and
- * forced on their own. Every batch is forced before the next is written, which is what lets the
- * reader recognise a torn tail: only the last batch can be incomplete after a crash.
+ * <p>END records need no force. They are held back (at most 50 ms) and ride along with the next
+ * forced batch; only when nothing forced comes along are they written and forced on their own.
+ * Every batch is forced before the next is written, which is what lets the reader recognise a torn
+ * tail: only the last batch can be incomplete after a crash.
  *
  * <p>Segment roll (the checkpoint): when a batch does not fit the preallocated segment, a new one
  * is prepared under a temporary name (zero-filled, header, a snapshot of the live records, a
@@ -46,9 +45,6 @@ final class LogWriter {
 
   /** Frames of one write, at most (a single larger record still goes alone). */
   static final int MAX_BATCH_BYTES = 1 << 20;
-
-  /** How long END records may wait for a forced batch to ride along with. */
-  static final long LAZY_FLUSH_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** Buffered END bytes that are written without waiting any longer. */
   static final int LAZY_FLUSH_BYTES = 64 * 1024;
@@ -234,7 +230,7 @@ final class LogWriter {
         carry = next;
       } else {
         if (batch.isEmpty()) {
-          lazyDeadline = System.nanoTime() + LAZY_FLUSH_DELAY_NANOS;
+          lazyDeadline = System.nanoTime() + options.endDelayNanos();
         }
         batch.add(next);
         batchBytes += next.frame.length;
