@@ -53,7 +53,7 @@ final class ConnectionHandle implements Connection {
   /** The physical connection, after the closed check; no transaction check (reads, settings). */
   private Connection open() throws SQLException {
     if (closed) {
-      throw new SQLException(
+      throw new MisuseException(
           "this connection handle of '" + owner.resourceName() + "' is closed", "08003");
     }
     return physical;
@@ -67,7 +67,7 @@ final class ConnectionHandle implements Connection {
   }
 
   SQLException failed(SQLException e) {
-    return owner.failed(e);
+    return e instanceof MisuseException ? e : owner.failed(e);
   }
 
   void checkUsable() throws SQLException {
@@ -76,7 +76,7 @@ final class ConnectionHandle implements Connection {
   }
 
   private SQLException transactionControl(String call) {
-    return new SQLException(
+    return new MisuseException(
         call
             + " is not allowed on a connection of '"
             + owner.resourceName()
@@ -412,7 +412,7 @@ final class ConnectionHandle implements Connection {
     if (owner.enlisted() && readOnly) {
       // pgjdbc answers XA_RDONLY for a read-only connection but leaves the prepared transaction
       // on the server, where nobody would ever finish it.
-      throw new SQLException(
+      throw new MisuseException(
           "setReadOnly(true) is not supported on a connection of '"
               + owner.resourceName()
               + "' enlisted in a JTA transaction",

@@ -59,7 +59,7 @@ final class NonTransactionalLease implements HandleOwner {
   @Override
   public void checkUsable() throws SQLException {
     if (transactions.transactionInProgress(resourceName)) {
-      throw new SQLException(
+      throw new MisuseException(
           "a connection of '"
               + resourceName
               + "' obtained outside any transaction is being used inside one; its work would not"

@@ -100,7 +100,7 @@ final class XaTransactionBinding implements HandleOwner, Synchronization {
   @Override
   public void checkUsable() throws SQLException {
     if (completed) {
-      throw new SQLException(
+      throw new MisuseException(
           "this connection of '"
               + resourceName
               + "' belonged to a transaction that has completed; call getConnection() again",
@@ -108,7 +108,7 @@ final class XaTransactionBinding implements HandleOwner, Synchronization {
     }
     Transaction current = transactions.current(resourceName);
     if (!transaction.equals(current)) {
-      throw new SQLException(
+      throw new MisuseException(
           "this connection of '"
               + resourceName
               + "' is enlisted in transaction "
