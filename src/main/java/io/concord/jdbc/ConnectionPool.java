@@ -358,7 +358,6 @@ final class ConnectionPool implements AutoCloseable {
             && !connection.leakReported
             && now - connection.borrowedNanos > leakThresholdNanos) {
           connection.leakReported = true;
-          leaks.increment();
           Throwable site = connection.borrowSite;
           LOG.warn(
               "pool '{}': possible connection leak: a connection has been held for {} ms"
@@ -368,6 +367,7 @@ final class ConnectionPool implements AutoCloseable {
               TimeUnit.NANOSECONDS.toMillis(now - connection.borrowedNanos),
               settings.leakDetectionThreshold().toMillis(),
               site);
+          leaks.increment();
         }
         if (maxLifetimeNanos > 0 && now - connection.createdNanos > maxLifetimeNanos) {
           connection.retire = true;

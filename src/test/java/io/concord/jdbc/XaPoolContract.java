@@ -216,7 +216,9 @@ abstract class XaPoolContract {
     tm.rollback();
     assertThat(count(one)).isEqualTo(1);
     assertThat(count(two)).isEqualTo(1);
-    assertThat(one.preparedTransactions()).isEmpty();
+    if (kind != DatabaseKind.MARIADB) { // XA RECOVER is server-wide: other tests' branches show
+      assertThat(one.preparedTransactions()).isEmpty();
+    }
     assertThat(poolOne.metrics().idle()).isEqualTo(1);
     assertThat(poolTwo.metrics().idle()).isEqualTo(1);
   }
@@ -325,7 +327,9 @@ abstract class XaPoolContract {
 
     assertThat(count(db)).isZero();
     assertThat(count(other)).as("never a partial commit").isZero();
-    assertThat(db.preparedTransactions()).isEmpty();
+    if (kind != DatabaseKind.MARIADB) { // XA RECOVER is server-wide: other tests' branches show
+      assertThat(db.preparedTransactions()).isEmpty();
+    }
     assertThat(pool.metrics().active()).isZero();
   }
 
