@@ -39,9 +39,11 @@ import javax.sql.DataSource;
  * shard by one-phase commit, with nothing to do here. Broadcast tables are written to every shard
  * inside one JTA transaction, begun here if the caller has none.
  *
- * <p>Connections are always taken on the calling thread (that is where a JTA transaction is bound,
- * so that is where they enlist); scatter-gather then runs the statements on those connections in
- * parallel and returns them on the calling thread.
+ * <p>Scatter-gather takes every shard's connection on the calling thread, where a JTA transaction
+ * is bound, so inside a transaction they enlist and the query sees the transaction's own writes.
+ * Enlisting pools (Concord's, Agroal) only let the transaction's thread use an enlisted connection,
+ * so inside a transaction (known from {@link Builder#transactionManager}) the shards are queried
+ * one after another on the calling thread; outside one, in parallel.
  */
 public final class ShardedDataSource implements DataSource, AutoCloseable {
   static final String STAMP_TABLE = "concord_shard_topology";
@@ -559,6 +561,13 @@ public final class ShardedDataSource implements DataSource, AutoCloseable {
       for (int i = 0; i < n; i++) {
         connections[i] = connect(i);
       }
+      if (inTransaction()) {
+        List<List<T>> results = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          results.add(run(connections[i], sql, mapper, params, limit, i));
+        }
+        return results;
+      }
       List<Future<List<T>>> futures = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         int shard = i;
@@ -611,6 +620,15 @@ public final class ShardedDataSource implements DataSource, AutoCloseable {
           }
         }
       }
+    }
+  }
+
+  private boolean inTransaction() throws SQLException {
+    try {
+      return transactionManager != null
+          && transactionManager.getStatus() != Status.STATUS_NO_TRANSACTION;
+    } catch (SystemException e) {
+      throw new SQLException("cannot ask the transaction manager for the current transaction", e);
     }
   }
 
