@@ -400,16 +400,6 @@ final class DatabaseLocks implements Locks, AutoCloseable {
               + ": only PostgreSQL has transaction-level locks on a caller's connection; use"
               + " acquireForTransaction(...) with JTA or a session lock");
     }
-    if (connection.getAutoCommit()) {
-      throw new LockException(
-          "transaction lock "
-              + key
-              + " on database '"
-              + database.name()
-              + "': the connection is in auto-commit mode, so pg_advisory_xact_lock would end with"
-              + " the statement. The DataSource did not enlist it in a transaction (is it a plain"
-              + " pool rather than the XA-aware one, or is no transaction active?)");
-    }
     ensureTransactionalSchema(connection);
     Backoff backoff = new Backoff(database.minPollInterval(), database.maxPollInterval());
     try (PreparedStatement attempt =
@@ -442,13 +432,32 @@ final class DatabaseLocks implements Locks, AutoCloseable {
         }
       }
     }
+    // The check rides on the counter's statement: if the lock statement ran in auto-commit, its
+    // lock ended with it and this second statement no longer sees it. (getAutoCommit() cannot
+    // tell: pgjdbc's XA branches report auto-commit on while a branch is open.)
     try (PreparedStatement ps =
-        connection.prepareStatement(PostgresSessionLocking.fenceSql(database.lockTable()))) {
+        connection.prepareStatement(
+            PostgresSessionLocking.fenceSql(database.lockTable())
+                + ", (select count(*) from pg_locks where locktype = 'advisory'"
+                + " and pid = pg_backend_pid() and granted and objsubid = 1"
+                + " and ((classid::bigint << 32) | objid::bigint) = ?)")) {
       ps.setLong(1, key.value());
       ps.setString(2, key.storedName());
       ps.setString(3, holderDescription(Thread.currentThread()));
+      ps.setLong(4, key.value());
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
+        if (rs.getLong(3) == 0) {
+          throw new LockException(
+              "transaction lock "
+                  + key
+                  + " on database '"
+                  + database.name()
+                  + "': the lock was gone right after it was taken, so the connection runs in"
+                  + " auto-commit mode and pg_advisory_xact_lock ended with its statement. The"
+                  + " DataSource did not enlist the connection in a transaction (is it a plain"
+                  + " pool rather than the XA-aware one, or is no transaction active?)");
+        }
         return rs.getLong(1);
       }
     }
