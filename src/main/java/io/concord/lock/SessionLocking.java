@@ -23,6 +23,7 @@ abstract class SessionLocking implements AutoCloseable {
   final HikariDataSource pool;
   private final ReentrantLock schemaLock = new ReentrantLock();
   private volatile boolean schemaReady;
+  private volatile boolean networkTimeoutSupported = true;
 
   SessionLocking(LockDatabase database) {
     this.database = database;
@@ -75,10 +76,13 @@ abstract class SessionLocking implements AutoCloseable {
   Connection borrow() throws SQLException {
     ensureSchema();
     Connection connection = pool.getConnection();
+    if (!networkTimeoutSupported) {
+      return connection;
+    }
     try {
       connection.setNetworkTimeout(DIRECT, (int) database.networkTimeout().toMillis());
     } catch (SQLFeatureNotSupportedException | UnsupportedOperationException e) {
-      // H2 embedded has no socket to time out.
+      networkTimeoutSupported = false; // H2 embedded has no socket to time out
     } catch (SQLException | RuntimeException e) {
       evict(connection);
       throw e;
