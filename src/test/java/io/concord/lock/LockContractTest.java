@@ -229,6 +229,36 @@ abstract class LockContractTest {
   }
 
   @Test
+  void aWaiterCanBeInterruptedAndLeavesNothingBehind() throws Exception {
+    LockService holder = service();
+    LockService waiter = service();
+    String name = uniqueName("interrupt");
+    try (LockHandle held = holder.acquire(name, Duration.ofSeconds(5))) {
+      AtomicReference<Throwable> outcome = new AtomicReference<>();
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  waiter.lock(name).lockInterruptibly();
+                  outcome.set(new AssertionError("acquired a held lock"));
+                } catch (InterruptedException e) {
+                  outcome.set(e);
+                }
+              });
+      thread.start();
+      Thread.sleep(300);
+      thread.interrupt();
+      thread.join(10_000);
+      assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+      assertThat(waiter.isHeld(name)).isFalse();
+      assertThat(held.isHeld()).isTrue();
+    }
+    try (LockHandle next = waiter.acquire(name, Duration.ofSeconds(5))) {
+      assertThat(next.isHeld()).isTrue();
+    }
+  }
+
+  @Test
   void mutualExclusionUnderContentionLosesNoUpdateAndHistoryIsAMutex() throws Exception {
     int processes = 3;
     int threadsPerProcess = 3;
