@@ -267,7 +267,8 @@ final class TransactionalInterceptor {
   private TransactionalException complete(Transaction own, TransactionPolicy policy) {
     try {
       Transaction current = transactionManager.getTransaction();
-      if (current != own) {
+      // equals, not ==: a TM may hand out a new Transaction object for the same transaction
+      if (!own.equals(current)) {
         return abandon(own, current, policy);
       }
       int status = own.getStatus();

@@ -353,7 +353,7 @@ class TransactionalMatrixTest {
     Transaction afterwards = transactionManager.getTransaction();
 
     // the thread's association is what it was before the call, and UserTransaction is usable again
-    assertThat(afterwards).as("transaction on the thread after the call").isSameAs(caller);
+    assertThat(afterwards).as("transaction on the thread after the call").isEqualTo(caller);
     assertThat(InterceptionScope.current().enter(null)).as("innermost method after call").isNull();
     services.userTransaction().getStatus();
 
@@ -379,13 +379,13 @@ class TransactionalMatrixTest {
           assertThat(probe.ranIn).as("transaction the method ran in").isNull();
           break;
         case CALLER:
-          assertThat(probe.ranIn).as("transaction the method ran in").isSameAs(caller);
+          assertThat(probe.ranIn).as("transaction the method ran in").isEqualTo(caller);
           break;
         case NEW:
           assertThat(probe.ranIn)
               .as("transaction the method ran in")
               .isNotNull()
-              .isNotSameAs(caller);
+              .isNotEqualTo(caller);
           assertThat(probe.statusInside).isEqualTo(Status.STATUS_ACTIVE);
           assertThat(probe.outcomeOfRanIn.toString())
               .as("outcome of the method's own transaction")
