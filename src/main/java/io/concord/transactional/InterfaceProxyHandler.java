@@ -3,6 +3,7 @@ package io.concord.transactional;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,6 +43,7 @@ final class InterfaceProxyHandler implements InvocationHandler {
       if (isObjectMethod(method)) {
         continue;
       }
+      refuseInaccessibleReturnType(interfaceType, method);
       TransactionPolicy policy = TransactionPolicyResolver.resolve(target.getClass(), method);
       if (policy != null) {
         policies.put(method, policy);
@@ -107,8 +109,42 @@ final class InterfaceProxyHandler implements InvocationHandler {
     }
   }
 
+  /**
+   * A JDK proxy casts each return value to the method's return type, and it lives in a generated
+   * module (public interfaces) or in the interface's package (package-private ones): a return type
+   * it cannot see would fail with IllegalAccessError on every call, so it is refused here.
+   */
+  private static void refuseInaccessibleReturnType(Class<?> interfaceType, Method method) {
+    Class<?> type = method.getReturnType();
+    while (type.isArray()) {
+      type = type.getComponentType();
+    }
+    if (type.isPrimitive()) {
+      return;
+    }
+    boolean visible = true;
+    for (Class<?> enclosing = type; enclosing != null; enclosing = enclosing.getDeclaringClass()) {
+      visible &= Modifier.isPublic(enclosing.getModifiers());
+    }
+    boolean samePackage =
+        !Modifier.isPublic(interfaceType.getModifiers())
+            && type.getClassLoader() == interfaceType.getClassLoader()
+            && type.getPackageName().equals(interfaceType.getPackageName());
+    if (!visible && !samePackage) {
+      throw new IllegalArgumentException(
+          "cannot proxy "
+              + interfaceType.getName()
+              + ": "
+              + method
+              + " returns "
+              + type.getName()
+              + ", which is not public, so a JDK proxy of the interface cannot return it; make it"
+              + " public");
+    }
+  }
+
   private static boolean canCall(Method method) {
-    return java.lang.reflect.Modifier.isPublic(method.getDeclaringClass().getModifiers());
+    return Modifier.isPublic(method.getDeclaringClass().getModifiers());
   }
 
   /** Throws a checked Throwable without declaring it: it was already thrown by the target. */

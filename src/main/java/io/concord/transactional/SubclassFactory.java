@@ -280,9 +280,9 @@ final class SubclassFactory {
   }
 
   /**
-   * The constructor of {@code type} that Java's overload resolution would pick for these argument
-   * values (null fits every reference type; primitives take their boxes): the one applicable
-   * constructor, or the most specific of several.
+   * The constructor of {@code type} for these argument values: the one applicable constructor (null
+   * fits every reference type; a box fits its primitive), or the most specific of several, much
+   * like Java's overload resolution; ambiguity is an error, never a guess.
    */
   private static Constructor<?> chooseConstructor(
       Class<?> type, Class<?> subclass, Object[] arguments) {
