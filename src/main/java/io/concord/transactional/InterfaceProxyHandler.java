@@ -122,10 +122,9 @@ final class InterfaceProxyHandler implements InvocationHandler {
     if (type.isPrimitive()) {
       return;
     }
-    boolean visible = true;
-    for (Class<?> enclosing = type; enclosing != null; enclosing = enclosing.getDeclaringClass()) {
-      visible &= Modifier.isPublic(enclosing.getModifiers());
-    }
+    // the JVM checks the class's own access flag only (a public class nested in a package-private
+    // one is accessible at run time), so enclosing classes do not matter here
+    boolean visible = Modifier.isPublic(type.getModifiers());
     boolean samePackage =
         !Modifier.isPublic(interfaceType.getModifiers())
             && type.getClassLoader() == interfaceType.getClassLoader()

@@ -4,10 +4,7 @@ import jakarta.transaction.TransactionManager;
 import java.util.List;
 import java.util.function.Supplier;
 
-/**
- * A JTA implementation the tests run on: the interceptor must behave the same on every one.
- * Concord's own TransactionManager joins this list once it exists on this branch.
- */
+/** A JTA implementation the tests run on: the interceptor must behave the same on every one. */
 final class TransactionManagerUnderTest {
   private final String name;
   private final Supplier<TransactionManager> transactionManager;
@@ -20,6 +17,8 @@ final class TransactionManagerUnderTest {
 
   static List<TransactionManagerUnderTest> all() {
     return List.of(
+        new TransactionManagerUnderTest(
+            "Concord", ConcordTransactionManagerForTests::transactionManager),
         new TransactionManagerUnderTest(
             "Narayana", NarayanaTransactionManager::transactionManager));
   }
