@@ -6,9 +6,9 @@ import org.jboss.tm.FirstResource;
 import org.jboss.tm.LastResource;
 
 /**
- * One enlisted {@link XAResource}: one branch with its own bqual. Never shared between transactions.
- * Mutable; touched by one completing thread at a time (enlistment and completion are serialised by
- * the transaction's lock and completion claim).
+ * One enlisted {@link XAResource}: one branch with its own bqual. Never shared between
+ * transactions. Mutable; touched by one completing thread at a time (enlistment and completion are
+ * serialised by the transaction's lock and completion claim).
  */
 final class Branch {
 
@@ -31,8 +31,10 @@ final class Branch {
   static final int READ_ONLY = 2;
   static final int COMMITTED = 3;
   static final int ROLLED_BACK = 4;
+
   /** Phase 1 failed without proof that the branch is gone: it still needs a rollback. */
   static final int FAILED = 5;
+
   /** Phase-2 answer was ambiguous: recovery finishes it. */
   static final int UNKNOWN = 6;
 
@@ -45,6 +47,7 @@ final class Branch {
 
   int association = ASSOCIATED;
   int state = ACTIVE;
+
   /** True once {@code XAResource.end} was sent to the driver (exactly once, before completion). */
   boolean ended;
 

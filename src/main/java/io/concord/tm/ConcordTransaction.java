@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One global transaction and its two-phase commit coordinator (DESIGN.md "The commit protocol").
  *
- * <p>Concurrency: enlistment, registration and state changes take the transaction's own lock
- * (never shared between transactions, so uncontended on the hot path). Completion is claimed once,
- * under the lock, by the application ({@code commit}/{@code rollback}) or by the timeout reaper;
- * the claiming thread then runs the protocol without holding the lock, so it may be any thread.
+ * <p>Concurrency: enlistment, registration and state changes take the transaction's own lock (never
+ * shared between transactions, so uncontended on the hot path). Completion is claimed once, under
+ * the lock, by the application ({@code commit}/{@code rollback}) or by the timeout reaper; the
+ * claiming thread then runs the protocol without holding the lock, so it may be any thread.
  */
 final class ConcordTransaction implements Transaction {
   private static final Logger LOG = LoggerFactory.getLogger(ConcordTransaction.class);
@@ -45,6 +45,7 @@ final class ConcordTransaction implements Transaction {
   private final ConcordTransactionManager tm;
   final long counter;
   private final int timeoutSeconds;
+
   /** System.nanoTime() at which the timeout expires; meaningless when timeoutSeconds is 0. */
   final long deadlineNanos;
 
@@ -70,7 +71,8 @@ final class ConcordTransaction implements Transaction {
     this.tm = tm;
     this.counter = counter;
     this.timeoutSeconds = timeoutSeconds;
-    this.deadlineNanos = timeoutSeconds == 0 ? 0 : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    this.deadlineNanos =
+        timeoutSeconds == 0 ? 0 : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
   }
 
   // ---------------------------------------------------------------- identity
@@ -128,7 +130,15 @@ final class ConcordTransaction implements Transaction {
 
   @Override
   public String toString() {
-    return "Transaction[" + tm.nodeId() + ":" + tm.incarnation() + ":" + counter + ", " + statusName(status) + "]";
+    return "Transaction["
+        + tm.nodeId()
+        + ":"
+        + tm.incarnation()
+        + ":"
+        + counter
+        + ", "
+        + statusName(status)
+        + "]";
   }
 
   // ---------------------------------------------------------------- status
@@ -183,7 +193,11 @@ final class ConcordTransaction implements Transaction {
         }
       } else {
         throw new IllegalStateException(
-            "setRollbackOnly: " + this + " is " + statusName(s) + "; only an active transaction can be marked");
+            "setRollbackOnly: "
+                + this
+                + " is "
+                + statusName(s)
+                + "; only an active transaction can be marked");
       }
     } finally {
       lock.unlock();
@@ -259,8 +273,7 @@ final class ConcordTransaction implements Transaction {
     }
     int s = status;
     if (s == Status.STATUS_MARKED_ROLLBACK) {
-      RollbackException e =
-          new RollbackException(what + ": " + this + " is marked rollback-only");
+      RollbackException e = new RollbackException(what + ": " + this + " is marked rollback-only");
       if (rollbackReason != null) {
         e.initCause(rollbackReason);
       }
@@ -288,7 +301,8 @@ final class ConcordTransaction implements Transaction {
     }
     if (flag != XAResource.TMSUCCESS && flag != XAResource.TMSUSPEND && flag != XAResource.TMFAIL) {
       throw new SystemException(
-          "delistResource: flag must be TMSUCCESS, TMSUSPEND or TMFAIL, got 0x" + Integer.toHexString(flag));
+          "delistResource: flag must be TMSUCCESS, TMSUSPEND or TMFAIL, got 0x"
+              + Integer.toHexString(flag));
     }
     lock.lock();
     try {
@@ -366,7 +380,10 @@ final class ConcordTransaction implements Transaction {
       if ((s != Status.STATUS_ACTIVE && s != Status.STATUS_MARKED_ROLLBACK)
           || (timedOut && completion == BY_TIMEOUT)) {
         throw new IllegalStateException(
-            "registerInterposedSynchronization: " + this + " is " + statusName(s)
+            "registerInterposedSynchronization: "
+                + this
+                + " is "
+                + statusName(s)
                 + "; two-phase commit processing has started or finished");
       }
       if (interposed == null) {
@@ -423,8 +440,12 @@ final class ConcordTransaction implements Transaction {
 
   @Override
   public void commit()
-      throws RollbackException, HeuristicMixedException, HeuristicRollbackException,
-          SecurityException, IllegalStateException, SystemException {
+      throws RollbackException,
+          HeuristicMixedException,
+          HeuristicRollbackException,
+          SecurityException,
+          IllegalStateException,
+          SystemException {
     try {
       commitByApplication();
     } finally {
@@ -442,7 +463,9 @@ final class ConcordTransaction implements Transaction {
   }
 
   void commitByApplication()
-      throws RollbackException, HeuristicMixedException, HeuristicRollbackException,
+      throws RollbackException,
+          HeuristicMixedException,
+          HeuristicRollbackException,
           SystemException {
     lock.lock();
     try {
@@ -514,12 +537,7 @@ final class ConcordTransaction implements Transaction {
 
   private RollbackException timedOutException(String what) {
     return new RollbackException(
-        what
-            + ": "
-            + this
-            + " timed out after "
-            + timeoutSeconds
-            + " s and was rolled back");
+        what + ": " + this + " timed out after " + timeoutSeconds + " s and was rolled back");
   }
 
   void rollbackByApplication() throws SystemException {
@@ -681,7 +699,12 @@ final class ConcordTransaction implements Transaction {
       sync.afterCompletion(finalStatus);
     } catch (RuntimeException | Error e) {
       // The outcome is decided; a failing callback cannot change it (Narayana and Geronimo agree).
-      LOG.warn("afterCompletion({}) of {} failed in {}; continuing", statusName(finalStatus), sync, this, e);
+      LOG.warn(
+          "afterCompletion({}) of {} failed in {}; continuing",
+          statusName(finalStatus),
+          sync,
+          this,
+          e);
     }
   }
 
@@ -692,7 +715,10 @@ final class ConcordTransaction implements Transaction {
         && finalStatus != Status.STATUS_ROLLEDBACK
         && finalStatus != Status.STATUS_UNKNOWN) {
       // an unexpected exception escaped the protocol: the outcome is whatever recovery finds
-      LOG.error("{} ended its completion in state {}; its outcome is left to recovery", this, statusName(finalStatus));
+      LOG.error(
+          "{} ended its completion in state {}; its outcome is left to recovery",
+          this,
+          statusName(finalStatus));
       status = finalStatus = Status.STATUS_UNKNOWN;
       tm.statistics().recordInDoubt();
     }
@@ -808,7 +834,9 @@ final class ConcordTransaction implements Transaction {
   }
 
   private void twoPhase()
-      throws RollbackException, HeuristicMixedException, HeuristicRollbackException,
+      throws RollbackException,
+          HeuristicMixedException,
+          HeuristicRollbackException,
           SystemException {
     Branch[] all = branches;
     int n = branchCount;
@@ -947,7 +975,8 @@ final class ConcordTransaction implements Transaction {
     }
     try {
       tm.decisionLog()
-          .appendCommit(new CommitRecord(gtrid, Arrays.asList(records), System.currentTimeMillis()));
+          .appendCommit(
+              new CommitRecord(gtrid, Arrays.asList(records), System.currentTimeMillis()));
     } catch (LogException | RuntimeException e) {
       // The decision may or may not be on disk. Rolling back now could contradict a COMMIT record
       // that did reach the disk, so every prepared branch stays in doubt: recovery after a restart
@@ -1084,7 +1113,11 @@ final class ConcordTransaction implements Transaction {
     try {
       branch.resource.forget(branch.xid);
     } catch (XAException | RuntimeException e) {
-      LOG.debug("forget of {} for {} failed: {}", branch.name, branch.xid, XaErrorClassification.describe(e));
+      LOG.debug(
+          "forget of {} for {} failed: {}",
+          branch.name,
+          branch.xid,
+          XaErrorClassification.describe(e));
     }
   }
 
@@ -1099,7 +1132,10 @@ final class ConcordTransaction implements Transaction {
             case HEURISTIC_MIXED -> HeuristicOutcome.MIXED;
             default -> HeuristicOutcome.HAZARD;
           };
-      String detail = truncate(branch.name.describe() + ": " + XaErrorClassification.describe(entry.failure()), 4000);
+      String detail =
+          truncate(
+              branch.name.describe() + ": " + XaErrorClassification.describe(entry.failure()),
+              4000);
       LOG.error(
           "heuristic outcome {} on {} for {} ({}); recorded in the log until an operator forgets it",
           outcome,
@@ -1116,7 +1152,11 @@ final class ConcordTransaction implements Transaction {
                     now,
                     detail));
       } catch (LogException | RuntimeException e) {
-        LOG.error("could not record the heuristic outcome of {} for {} in the log: {}", branch.name, branch.xid, e.toString());
+        LOG.error(
+            "could not record the heuristic outcome of {} for {} in the log: {}",
+            branch.name,
+            branch.xid,
+            e.toString());
       }
     }
   }

@@ -180,7 +180,9 @@ public final class ConcordTransactionManager
       }
       if (!current.isEndedForApplication()) {
         throw new NotSupportedException(
-            "begin: this thread already has " + current + "; nested transactions are not supported");
+            "begin: this thread already has "
+                + current
+                + "; nested transactions are not supported");
       }
       // completed by another thread: the stale association simply ends here
     }
@@ -193,8 +195,12 @@ public final class ConcordTransactionManager
 
   @Override
   public void commit()
-      throws RollbackException, HeuristicMixedException, HeuristicRollbackException,
-          SecurityException, IllegalStateException, SystemException {
+      throws RollbackException,
+          HeuristicMixedException,
+          HeuristicRollbackException,
+          SecurityException,
+          IllegalStateException,
+          SystemException {
     ThreadState state = threads.get();
     ConcordTransaction tx = state.tx;
     if (tx == null) {
@@ -314,8 +320,8 @@ public final class ConcordTransactionManager
    * Milliseconds left before the thread's transaction times out; -1 when the thread has no
    * transaction or the transaction has no timeout.
    *
-   * @throws RollbackException when {@code errorRollback} and the transaction is marked rollback-only
-   *     or timed out
+   * @throws RollbackException when {@code errorRollback} and the transaction is marked
+   *     rollback-only or timed out
    */
   @Override
   public long getTimeLeftBeforeTransactionTimeout(boolean errorRollback) throws RollbackException {
@@ -388,9 +394,7 @@ public final class ConcordTransactionManager
    */
   public boolean isInFlight(Xid xid) {
     ConcordXid parsed = ConcordXid.parse(xid).orElse(null);
-    if (parsed == null
-        || parsed.incarnation() != incarnation
-        || !parsed.nodeId().equals(nodeId)) {
+    if (parsed == null || parsed.incarnation() != incarnation || !parsed.nodeId().equals(nodeId)) {
       return false;
     }
     long wanted = parsed.counter();

@@ -22,8 +22,12 @@ final class ConcordUserTransaction implements UserTransaction {
 
   @Override
   public void commit()
-      throws RollbackException, HeuristicMixedException, HeuristicRollbackException,
-          SecurityException, IllegalStateException, SystemException {
+      throws RollbackException,
+          HeuristicMixedException,
+          HeuristicRollbackException,
+          SecurityException,
+          IllegalStateException,
+          SystemException {
     tm.commit();
   }
 

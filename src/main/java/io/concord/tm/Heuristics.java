@@ -20,8 +20,10 @@ final class Heuristics {
   record Entry(Branch branch, BranchOutcome outcome, Throwable failure) {}
 
   final List<Entry> entries = new ArrayList<>(2);
+
   /** Branches of the same transaction that committed (or will, through recovery). */
   int committedBranches;
+
   /** The decision the heuristics contradict. */
   boolean decisionCommit = true;
 

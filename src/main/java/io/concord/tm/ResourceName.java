@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 final class ResourceName {
   private static final Logger LOG = LoggerFactory.getLogger(ResourceName.class);
   private static final Set<Class<?>> WARNED = ConcurrentHashMap.newKeySet();
+
   /** The log rejects longer names; JNDI names never come close. */
   private static final int MAX_CHARS = 256;
 

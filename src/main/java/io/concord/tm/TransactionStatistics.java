@@ -6,9 +6,9 @@ import java.util.function.LongSupplier;
 /**
  * Counters of one {@link ConcordTransactionManager}, cheap to update from many threads (one {@link
  * LongAdder} each). Every begun transaction ends in exactly one outcome counter, so once nothing is
- * in flight: {@code begun = committed() + rolledBack + heuristic + inDoubt}, with {@code committed()
- * = committedOnePhase + committedTwoPhase + committedReadOnly}. {@code timedOut} counts the rolled
- * back transactions that the timeout ended (a subset of {@code rolledBack}).
+ * in flight: {@code begun = committed() + rolledBack + heuristic + inDoubt}, with {@code
+ * committed() = committedOnePhase + committedTwoPhase + committedReadOnly}. {@code timedOut} counts
+ * the rolled back transactions that the timeout ended (a subset of {@code rolledBack}).
  */
 public final class TransactionStatistics {
 

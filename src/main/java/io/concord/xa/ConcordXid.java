@@ -15,8 +15,8 @@ import javax.transaction.xa.Xid;
  * of one node, from everybody else's.
  *
  * <p>Format (see CONTRACTS §3): formatId {@value #FORMAT_ID} ({@code "CONC"}); gtrid = version byte
- * ({@value #VERSION}) + node-id length byte + node id (UTF-8, 1..{@value #MAX_NODE_ID_BYTES} bytes) +
- * incarnation (8 bytes, big-endian) + counter (8 bytes, big-endian); bqual = branch number (4
+ * ({@value #VERSION}) + node-id length byte + node id (UTF-8, 1..{@value #MAX_NODE_ID_BYTES} bytes)
+ * + incarnation (8 bytes, big-endian) + counter (8 bytes, big-endian); bqual = branch number (4
  * bytes, big-endian, 1, 2, … within a transaction). The incarnation comes from the write-ahead log
  * and grows on every start, so (node id, incarnation, counter) never repeats across restarts.
  */

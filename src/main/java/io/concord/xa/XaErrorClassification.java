@@ -13,8 +13,8 @@ import javax.transaction.xa.XAException;
  *   <li>{@code XAER_NOTA} answering a two-phase commit is ambiguous (MariaDB answers it from a
  *       session that does not own the branch; pgjdbc from a fresh connection after someone else
  *       completed it): unknown, for recovery to re-check with {@code recover()}.
- *   <li>pgjdbc 42.7.13 answers {@code XAER_RMERR} for a still-prepared branch after its backend
- *       was killed (pgjdbc#4438): in phase 2 this is unknown, never a heuristic.
+ *   <li>pgjdbc 42.7.13 answers {@code XAER_RMERR} for a still-prepared branch after its backend was
+ *       killed (pgjdbc#4438): in phase 2 this is unknown, never a heuristic.
  * </ul>
  *
  * Stateless; every method accepts any {@link Throwable} a driver may throw.
