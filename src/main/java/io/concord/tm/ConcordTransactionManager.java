@@ -100,6 +100,14 @@ public final class ConcordTransactionManager
     return new Builder(null, Objects.requireNonNull(decisionLog, "decisionLog"));
   }
 
+  /**
+   * The node id used when none is configured, derived from the host name; logs a warning that says
+   * why relying on it is fragile. For wiring code that must open the log before the manager.
+   */
+  public static String hostDerivedNodeId() {
+    return NodeIdentity.fromHostName();
+  }
+
   /** Configuration of a {@link ConcordTransactionManager}; see docs/tm.md for every knob. */
   public static final class Builder {
     private final TransactionLog log;
