@@ -92,6 +92,45 @@ class DemoCommandTest {
   }
 
   @Test
+  @CrashTest
+  void recoverCommandFinishesACrashedDemo(@TempDir Path dir) throws Exception {
+    Path config =
+        Path.of(System.getProperty("concord.test.projectDir", "."), "config", "h2.yaml")
+            .toAbsolutePath();
+    Result crashed =
+        concord(
+            dir,
+            "demo",
+            "--config",
+            config.toString(),
+            "--duration",
+            "30",
+            "--accounts",
+            "100",
+            "--crash-after",
+            "3s");
+    assertThat(crashed.exitCode()).as("halted JVM").isEqualTo(137);
+
+    Result recovered = concord(dir, "recover", "--config", config.toString(), "--json");
+    assertThat(recovered.exitCode()).as(recovered.stderr()).isZero();
+    JsonNode report = new ObjectMapper().readTree(recovered.stdout());
+    assertThat(report.isObject()).as(recovered.stdout()).isTrue();
+
+    Result heuristics = concord(dir, "recover", "heuristics", "--config", config.toString());
+    assertThat(heuristics.exitCode()).isZero();
+    assertThat(heuristics.stdout()).contains("no heuristic outcomes recorded");
+
+    Result resumed =
+        concord(dir, "demo", "--config", config.toString(), "--json", "--duration", "1");
+    assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
+    JsonNode summary = resumed.summary();
+    assertThat(summary.get("invariantHolds").asBoolean()).as(resumed.stdout()).isTrue();
+    assertThat(summary.get("recoveredCommitted").asLong())
+        .as("concord recover left nothing in doubt")
+        .isZero();
+  }
+
+  @Test
   void brokenConfigFailsWithFileAndLine(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("bad.yaml");
     Files.writeString(config, "node-id: x\ndemo:\n  acounts: 5\n");
