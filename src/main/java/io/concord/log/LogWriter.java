@@ -1,0 +1,445 @@
+package io.concord.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that touches the segment channels, and the group commit.
+ *
+ * <p>Why a dedicated thread: a {@link FileChannel} is closed for good when a thread blocked in its
+ * I/O is interrupted (Bitronix bug #45). Application threads get interrupted (timeouts, executors
+ * shutting down), this thread never is: nothing outside this class holds it.
+ *
+ * <p>Group commit: appenders put encoded frames on a bounded queue (blocking when it is full) and
+ * wait for their future. The writer takes everything queued (up to {@link #MAX_BATCH_BYTES}),
+ * writes it with one positional write behind one BATCH frame, forces once, applies the records to
+ * the live state and completes every future of the batch. While it forces, the next batch queues
+ * up, so N concurrent appenders share one fdatasync; one appender alone pays exactly one.
+ *
+ * <p>END records need no force. They are held back (at most {@link #LAZY_FLUSH_DELAY_NANOS}) and
+ * ride along with the next forced batch; only when nothing forced comes along are they written and
+ * forced on their own. Every batch is forced before the next is written, which is what lets the
+ * reader recognise a torn tail: only the last batch can be incomplete after a crash.
+ *
+ * <p>Segment roll (the checkpoint): when a batch does not fit the preallocated segment, a new one
+ * is prepared under a temporary name (zero-filled, header, a snapshot of the live records, a
+ * CHECKPOINT frame), forced, renamed into place and the directory forced; then every older segment
+ * is deleted. Finished transactions are not copied, so disk use stays bounded.
+ */
+final class LogWriter {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+
+  /** Frames of one write, at most (a single larger record still goes alone). */
+  static final int MAX_BATCH_BYTES = 1 << 20;
+
+  /** How long END records may wait for a forced batch to ride along with. */
+  static final long LAZY_FLUSH_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+  /** Buffered END bytes that are written without waiting any longer. */
+  static final int LAZY_FLUSH_BYTES = 64 * 1024;
+
+  private static final int ZERO_CHUNK = 1 << 20;
+
+  /** One record on its way to disk; {@code done} is null when nobody waits for it (END). */
+  static final class Pending {
+    final LogEntry entry;
+    final byte[] frame;
+    final CompletableFuture<Void> done;
+
+    Pending(LogEntry entry, byte[] frame, CompletableFuture<Void> done) {
+      this.entry = entry;
+      this.frame = frame;
+      this.done = done;
+    }
+  }
+
+  private static final Pending CLOSE = new Pending(null, new byte[0], null);
+
+  /** Where the writer starts: continue the newest segment, or create a new one. */
+  record Start(
+      long sequence,
+      boolean create,
+      long position,
+      long zeroFrom,
+      long zeroTo,
+      List<Path> obsolete) {}
+
+  private final LogOptions options;
+  private final Path directory;
+  private final LiveState state;
+  private final Start start;
+  private final ArrayBlockingQueue<Pending> queue;
+  private final Thread thread;
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(2 * MAX_BATCH_BYTES);
+  private ByteBuffer zeros;
+
+  private FileChannel channel;
+  private long sequence;
+  private long position;
+  private long limit;
+  private volatile LogFailedException failure;
+
+  LogWriter(LogOptions options, LiveState state, Start start) {
+    this.options = options;
+    this.directory = options.directory();
+    this.state = state;
+    this.start = start;
+    this.queue = new ArrayBlockingQueue<>(options.maxPendingAppends());
+    this.thread = new Thread(this::run, "concord-log-writer[" + directory + "]");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** The failure that killed this writer, or null while it is healthy. */
+  LogFailedException failure() {
+    return failure;
+  }
+
+  /** Queues a record, blocking while the queue is full; an interrupt does not stop the wait. */
+  void enqueue(Pending pending) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        queue.put(pending);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Writes what is queued, stops the thread and closes the channel. Call once. */
+  void shutdown() {
+    enqueue(CLOSE);
+    boolean interrupted = false;
+    while (thread.isAlive()) {
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  Path currentSegment() {
+    return SegmentFiles.segment(directory, sequence);
+  }
+
+  private void run() {
+    try {
+      initialize();
+    } catch (Throwable t) {
+      fail("could not start writing", t);
+    }
+    List<Pending> batch = new ArrayList<>();
+    int batchBytes = 0;
+    boolean forced = false;
+    long lazyDeadline = 0;
+    Pending carry = null;
+    while (true) {
+      Pending next;
+      if (carry != null) {
+        next = carry;
+        carry = null;
+      } else if (batch.isEmpty()) {
+        next = take();
+      } else {
+        next = poll(lazyDeadline - System.nanoTime());
+        if (next == null) {
+          write(batch, batchBytes);
+          batch.clear();
+          batchBytes = 0;
+          continue;
+        }
+      }
+      if (next == CLOSE) {
+        if (!batch.isEmpty()) {
+          write(batch, batchBytes);
+        }
+        closeChannel();
+        return;
+      }
+      if (!batch.isEmpty() && batchBytes + next.frame.length > MAX_BATCH_BYTES) {
+        carry = next;
+      } else {
+        if (batch.isEmpty()) {
+          lazyDeadline = System.nanoTime() + LAZY_FLUSH_DELAY_NANOS;
+        }
+        batch.add(next);
+        batchBytes += next.frame.length;
+        forced |= next.done != null;
+        Pending more;
+        while ((more = queue.poll()) != null) {
+          if (more == CLOSE || batchBytes + more.frame.length > MAX_BATCH_BYTES) {
+            carry = more;
+            break;
+          }
+          batch.add(more);
+          batchBytes += more.frame.length;
+          forced |= more.done != null;
+        }
+      }
+      if (forced || carry != null || batchBytes >= LAZY_FLUSH_BYTES) {
+        write(batch, batchBytes);
+        batch.clear();
+        batchBytes = 0;
+        forced = false;
+      }
+    }
+  }
+
+  private Pending take() {
+    while (true) {
+      try {
+        return queue.take();
+      } catch (InterruptedException e) {
+        // Nobody may interrupt this thread; an interrupt must not end the log. Keep waiting.
+      }
+    }
+  }
+
+  private Pending poll(long nanos) {
+    try {
+      return queue.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      return null;
+    }
+  }
+
+  private void initialize() throws IOException {
+    for (Path temporary : SegmentFiles.listTemporary(directory)) {
+      LOG.info("Deleting {}: a segment creation that a crash interrupted", temporary);
+      Files.delete(temporary);
+    }
+    if (start.create()) {
+      sequence = start.sequence() - 1;
+      roll();
+    } else {
+      sequence = start.sequence();
+      Path file = currentSegment();
+      channel =
+          options.channelOpener().open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      position = start.position();
+      limit = Math.max(options.segmentSizeBytes(), channel.size());
+      if (start.zeroTo() > start.zeroFrom()) {
+        writeZeros(channel, start.zeroFrom(), start.zeroTo());
+        channel.force(false);
+      }
+    }
+    deleteObsolete(start.obsolete());
+  }
+
+  /** Writes one batch and forces it; on failure kills the log. */
+  private void write(List<Pending> batch, int frameBytes) {
+    if (failure != null) {
+      failAll(batch, failure);
+      return;
+    }
+    long total = RecordCodec.FRAME_HEADER_BYTES + 8L + frameBytes;
+    long at = -1;
+    try {
+      if (position + total > limit) {
+        roll();
+      }
+      at = position;
+      ByteBuffer out = buffer(total);
+      out.clear();
+      out.put(RecordCodec.encodeFrame(new LogEntry.Batch(frameBytes, batch.size())));
+      for (Pending pending : batch) {
+        out.put(pending.frame);
+      }
+      out.flip();
+      writeFully(channel, out, at);
+      if (options.forceMode() == ForceMode.FDATASYNC) {
+        channel.force(false);
+      }
+      position = at + total;
+    } catch (Throwable t) {
+      fail(
+          at < 0
+              ? "could not start a new segment"
+              : "writing " + total + " bytes at offset " + at + " of " + currentSegment(),
+          t);
+      failAll(batch, failure);
+      return;
+    }
+    for (Pending pending : batch) {
+      state.apply(pending.entry);
+    }
+    for (Pending pending : batch) {
+      if (pending.done != null) {
+        pending.done.complete(null);
+      }
+    }
+  }
+
+  private ByteBuffer buffer(long total) {
+    return total <= buffer.capacity() ? buffer : ByteBuffer.allocateDirect((int) total);
+  }
+
+  /** Starts the next segment with a snapshot of the live records, then deletes older ones. */
+  private void roll() throws IOException {
+    long next = sequence + 1;
+    byte[] head = snapshotBytes(next);
+    long size = options.segmentSizeBytes();
+    if (head.length * 2L > size) {
+      long grown = ((head.length * 2L + 4095) / 4096) * 4096;
+      LOG.warn(
+          "Live records take {} bytes, more than half of a {}-byte segment; segment {} is {} bytes",
+          head.length,
+          size,
+          SegmentFiles.segmentName(next),
+          grown);
+      size = grown;
+    }
+    Path temporary = SegmentFiles.temporary(directory, next);
+    Files.deleteIfExists(temporary);
+    FileChannel created =
+        options
+            .channelOpener()
+            .open(
+                temporary,
+                StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+    try {
+      writeZeros(created, head.length, size);
+      writeFully(created, ByteBuffer.wrap(head), 0);
+      created.force(true);
+      Files.move(temporary, SegmentFiles.segment(directory, next), StandardCopyOption.ATOMIC_MOVE);
+      forceDirectory();
+    } catch (IOException | RuntimeException e) {
+      created.close();
+      throw e;
+    }
+    FileChannel previous = channel;
+    channel = created;
+    sequence = next;
+    position = head.length;
+    limit = size;
+    if (previous != null) {
+      previous.close();
+    }
+    List<Path> older = new ArrayList<>();
+    for (Path segment : SegmentFiles.list(directory)) {
+      if (SegmentFiles.sequenceOf(segment) < next) {
+        older.add(segment);
+      }
+    }
+    deleteObsolete(older);
+  }
+
+  private byte[] snapshotBytes(long next) {
+    List<LogEntry> snapshot = state.snapshot();
+    List<byte[]> frames = new ArrayList<>(snapshot.size() + 1);
+    int length = SegmentHeader.SIZE;
+    for (LogEntry entry : snapshot) {
+      byte[] frame = RecordCodec.encodeFrame(entry);
+      frames.add(frame);
+      length += frame.length;
+    }
+    byte[] checkpoint = RecordCodec.encodeFrame(new LogEntry.Checkpoint(snapshot.size()));
+    frames.add(checkpoint);
+    length += checkpoint.length;
+    ByteBuffer head = ByteBuffer.allocate(length);
+    head.put(
+        new SegmentHeader(
+                SegmentHeader.FORMAT_VERSION, next, System.currentTimeMillis(), options.nodeId())
+            .encode());
+    frames.forEach(head::put);
+    return head.array();
+  }
+
+  private void deleteObsolete(List<Path> obsolete) throws IOException {
+    if (obsolete.isEmpty()) {
+      return;
+    }
+    for (Path segment : obsolete) { // oldest first: a crash leaves a contiguous suffix
+      Files.deleteIfExists(segment);
+    }
+    forceDirectory();
+  }
+
+  private void forceDirectory() throws IOException {
+    try (FileChannel directoryChannel = FileChannel.open(directory, StandardOpenOption.READ)) {
+      directoryChannel.force(true);
+    }
+  }
+
+  private void writeZeros(FileChannel target, long from, long to) throws IOException {
+    if (zeros == null) {
+      zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+    }
+    for (long at = from; at < to; at += ZERO_CHUNK) {
+      zeros.clear();
+      zeros.limit((int) Math.min(ZERO_CHUNK, to - at));
+      writeFully(target, zeros, at);
+    }
+  }
+
+  private static void writeFully(FileChannel target, ByteBuffer source, long at)
+      throws IOException {
+    long offset = at;
+    while (source.hasRemaining()) {
+      offset += target.write(source, offset);
+    }
+  }
+
+  private void fail(String what, Throwable cause) {
+    if (failure == null) {
+      failure =
+          new LogFailedException(
+              "Transaction log "
+                  + directory
+                  + " failed while "
+                  + what
+                  + ": "
+                  + cause
+                  + ". This log instance accepts no more records; reopen it after fixing the cause.",
+              cause);
+      LOG.error("{}", failure.getMessage(), cause);
+    }
+    // Even after an Error the thread keeps running: it must go on failing every queued append,
+    // or appenders would wait forever.
+  }
+
+  private void failAll(List<Pending> batch, LogFailedException cause) {
+    for (Pending pending : batch) {
+      if (pending.done != null) {
+        pending.done.completeExceptionally(cause);
+      }
+    }
+  }
+
+  private void closeChannel() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.warn("Closing {} failed: {}", currentSegment(), e.toString());
+      }
+    }
+  }
+}
