@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -123,7 +124,7 @@ final class DatabaseLocks implements Locks, AutoCloseable {
     try {
       slot.mutex.lockInterruptibly();
       try {
-        if (slot.owner == owner && slot.held != null) {
+        if (Objects.equals(slot.owner, owner) && slot.held != null) {
           if (slot.held.isLost()) {
             throw new LockLostException(
                 key.name(),
@@ -237,7 +238,7 @@ final class DatabaseLocks implements Locks, AutoCloseable {
     }
     slot.mutex.lock();
     try {
-      return slot.owner == owner ? slot.handles.peek() : null;
+      return Objects.equals(slot.owner, owner) ? slot.handles.peek() : null;
     } finally {
       slot.mutex.unlock();
     }

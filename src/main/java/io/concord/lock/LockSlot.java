@@ -15,7 +15,10 @@ final class LockSlot {
   final ReentrantLock mutex = new ReentrantLock();
   final Condition free = mutex.newCondition();
 
-  /** Guarded by {@link #mutex}: the owner, or null when nobody in this process has or wants it. */
+  /**
+   * Guarded by {@link #mutex}: the owner (a thread, or a JTA transaction key compared with equals),
+   * or null when nobody in this process has or wants it.
+   */
   Object owner;
 
   /** Guarded by {@link #mutex}: the owner's open handles, newest first (its reentrant holds). */

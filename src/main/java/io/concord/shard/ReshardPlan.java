@@ -122,7 +122,20 @@ public final class ReshardPlan {
                     + table.shardKeyColumn()
                     + " is null; such a row cannot be routed");
           }
-          int slot = from.slotFor(table.keyOf(value));
+          int slot;
+          try {
+            slot = from.slotFor(table.keyOf(value));
+          } catch (IllegalArgumentException e) {
+            throw new SQLException(
+                "table "
+                    + table.name()
+                    + ", column "
+                    + table.shardKeyColumn()
+                    + ": "
+                    + e.getMessage()
+                    + "; declare the key type (NAME:COLUMN:TYPE) if the driver returns another type",
+                e);
+          }
           total++;
           if (!from.ownerOf(slot).name().equals(shard.name())) {
             wrong++;

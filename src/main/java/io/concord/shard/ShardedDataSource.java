@@ -177,8 +177,7 @@ public final class ShardedDataSource implements DataSource, AutoCloseable {
     if (key == null) {
       throw new ShardKeyRequiredException("connectionFor(null): a shard key is required");
     }
-    int index = topology.indexOf(topology.shardFor(key).name());
-    return connect(index);
+    return connect(topology.shardIndexFor(key));
   }
 
   /** A connection to the named shard. */
@@ -466,13 +465,13 @@ public final class ShardedDataSource implements DataSource, AutoCloseable {
 
   private int readTarget(String table, Object shardKey) throws SQLException {
     if (broadcastTables.containsKey(SqlNames.key(table))) {
-      return shardKey == null ? 0 : topology.indexOf(topology.shardFor(shardKey).name());
+      return shardKey == null ? 0 : topology.shardIndexFor(shardKey);
     }
     ShardedTable sharded = shardedTable(table);
     if (shardKey == null) {
       throw keyRequired(sharded);
     }
-    return topology.indexOf(topology.shardFor(shardKey).name());
+    return topology.shardIndexFor(shardKey);
   }
 
   private static ShardKeyRequiredException keyRequired(ShardedTable table) {

@@ -31,6 +31,9 @@ public record ShardedTable(String name, String shardKeyColumn, KeyType keyType) 
     if (keyType == KeyType.UUID && columnValue instanceof String) {
       return java.util.UUID.fromString((String) columnValue);
     }
+    if (keyType == KeyType.INTEGER && columnValue instanceof String) {
+      return Long.valueOf((String) columnValue);
+    }
     if (keyType == KeyType.STRING && !(columnValue instanceof String)) {
       return Objects.toString(columnValue, null);
     }

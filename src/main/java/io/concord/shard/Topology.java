@@ -155,6 +155,11 @@ public final class Topology {
     return shardByIndex[ownerBySlot[slotOfHash(ShardKeyHasher.hash(key))]];
   }
 
+  /** The index in {@link #shards()} of the shard that owns a key. */
+  int shardIndexFor(Object key) {
+    return ownerBySlot[slotOfHash(ShardKeyHasher.hash(key))];
+  }
+
   /** The shard that owns a slot. */
   public Shard ownerOf(int slot) {
     return shardByIndex[ownerBySlot[checkSlot(slot)]];

@@ -214,4 +214,24 @@ class ShardCommandTest {
     assertThat(run("shard", "plan", "--topology", file.toString(), "--add", "c:0")).isEqualTo(1);
     assertThat(err).contains("weight 0");
   }
+
+  @Test
+  void planNamesTheTableWhenAShardKeyValueCannotBeRouted(@TempDir Path dir) {
+    TestDatabase db = TestDatabase.create(DatabaseKind.H2_MEM);
+    databases.add(db);
+    db.execute("create table t (k double)", "insert into t values (1.5)");
+    ConnectionSettings settings = new ConnectionSettings(db.jdbcUrl(), db.user(), db.password());
+    Path file = dir.resolve("t.json");
+    TopologyFile.write(
+        Topology.initial(64, List.of(new Shard("a", 1, settings), new Shard("b", 1, settings))),
+        file);
+    assertThat(
+            run("shard", "plan", "--topology", file.toString(), "--remove", "a", "--table", "t:k"))
+        .isEqualTo(1);
+    assertThat(err)
+        .contains("counting rows on shard 'a'")
+        .contains("table t, column k")
+        .contains("java.lang.Double")
+        .contains("declare the key type");
+  }
 }

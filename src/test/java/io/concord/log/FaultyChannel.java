@@ -23,6 +23,7 @@ final class FaultyChannel extends FileChannel {
     final AtomicLong writableBytes = new AtomicLong(Long.MAX_VALUE);
     final AtomicInteger forcesUntilFailure = new AtomicInteger(Integer.MAX_VALUE);
     final AtomicInteger forces = new AtomicInteger();
+    volatile java.util.concurrent.CountDownLatch forceGate;
 
     LogOptions.ChannelOpener opener() {
       return (path, options) -> new FaultyChannel(FileChannel.open(path, options), this);
@@ -86,6 +87,14 @@ final class FaultyChannel extends FileChannel {
       throw new IOException("Input/output error (injected fsync failure)");
     }
     faults.forces.incrementAndGet();
+    java.util.concurrent.CountDownLatch gate = faults.forceGate;
+    if (gate != null) {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException("interrupted while held at the force gate");
+      }
+    }
     delegate.force(metaData);
   }
 

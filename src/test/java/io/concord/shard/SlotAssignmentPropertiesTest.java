@@ -13,7 +13,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /** Properties of the slot assignment over random shard sets, weights and change sequences. */
-class SlotAssignmentProperties {
+class SlotAssignmentPropertiesTest {
 
   /** A random history: an initial shard set, then adds (true) and removes (false). */
   record History(int slotCount, List<Integer> weights, List<Boolean> ops, List<Integer> picks) {}

@@ -3,7 +3,6 @@ package io.concord.shard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.agroal.api.AgroalDataSource;
 import io.concord.testing.DatabaseKind;
 import io.concord.testing.TestDatabase;
 import jakarta.transaction.Status;
@@ -14,28 +13,31 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cross-shard atomicity through enlisting shard DataSources, on three H2 databases (fast). The same
- * scenarios run on H2 + PostgreSQL + MariaDB in {@link ShardedServersIT}.
+ * Cross-shard atomicity of a ShardedDataSource whose shard DataSources enlist in JTA: transfers
+ * between shards commit and roll back on both, broadcast writes reach every shard or none, and
+ * scatter-gather returns exactly the union (and, inside a transaction, its own writes). Each
+ * subclass picks the transaction stack and the databases.
  */
-class ShardedTransactionsTest {
+abstract class ShardedTransactionsContract {
   final List<TestDatabase> databases = new ArrayList<>();
-  final List<AgroalDataSource> pools = new ArrayList<>();
+  final List<AutoCloseable> pools = new ArrayList<>();
   Topology topology;
   ShardedDataSource sharded;
   TransactionManager tm;
 
-  List<DatabaseKind> kinds() {
-    return List.of(DatabaseKind.H2_MEM, DatabaseKind.H2_MEM, DatabaseKind.H2_MEM);
-  }
+  abstract XaStack stack();
+
+  abstract List<DatabaseKind> kinds();
 
   @BeforeEach
-  void shards() throws SQLException {
-    tm = XaShards.transactionManager();
+  void shards() throws Exception {
+    tm = stack().transactionManager();
     List<Shard> shards = new ArrayList<>();
     for (int i = 0; i < kinds().size(); i++) {
       shards.add(Shard.of("shard" + i));
@@ -52,8 +54,8 @@ class ShardedTransactionsTest {
       db.execute(
           "create table accounts (id bigint primary key, balance int not null check (balance >= 0))",
           "create table currencies (code char(3) primary key, name varchar(40) not null)");
-      AgroalDataSource pool = XaShards.pool(db);
-      pools.add(pool);
+      DataSource pool = stack().pool(db);
+      pools.add((AutoCloseable) pool);
       builder.shard(shards.get(i).name(), pool);
     }
     sharded = builder.build();
@@ -65,7 +67,9 @@ class ShardedTransactionsTest {
       tm.rollback();
     }
     sharded.close();
-    pools.forEach(AgroalDataSource::close);
+    for (AutoCloseable pool : pools) {
+      pool.close();
+    }
     databases.forEach(TestDatabase::close);
   }
 
@@ -210,5 +214,29 @@ class ShardedTransactionsTest {
                 rs -> rs.getString(1),
                 "EUR"))
         .containsExactly("Euro");
+  }
+
+  @Test
+  void scatterGatherReturnsExactlyTheUnion() throws Exception {
+    List<Long> ids = new ArrayList<>();
+    for (long id = 1000; id < 1300; id++) {
+      sharded.insert("accounts", Map.of("id", id, "balance", (int) (id % 50)));
+      ids.add(id);
+    }
+    for (int i = 0; i < databases.size(); i++) {
+      String shard = topology.shards().get(i).name();
+      long expected = ids.stream().filter(id -> topology.shardFor(id).name().equals(shard)).count();
+      assertThat(databases.get(i).queryLong("select count(*) from accounts")).isEqualTo(expected);
+      assertThat(expected).isPositive();
+    }
+    assertThat(sharded.queryAll("select id from accounts", rs -> rs.getLong(1)))
+        .containsExactlyInAnyOrderElementsOf(ids);
+    List<Long> top =
+        sharded.queryAllOrdered(
+            "select id from accounts order by id desc",
+            rs -> rs.getLong(1),
+            java.util.Comparator.<Long>reverseOrder(),
+            5);
+    assertThat(top).containsExactly(1299L, 1298L, 1297L, 1296L, 1295L);
   }
 }
