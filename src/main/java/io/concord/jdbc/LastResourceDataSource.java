@@ -414,7 +414,7 @@ public final class LastResourceDataSource implements DataSource, AutoCloseable {
           if (createMarkerTable) {
             table.create(connection);
           }
-          table.readAll(connection);
+          table.check(connection);
         } catch (SQLException e) {
           throw new IllegalStateException(
               where
