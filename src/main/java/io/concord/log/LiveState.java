@@ -23,20 +23,36 @@ final class LiveState {
   void apply(LogEntry entry) {
     lock.lock();
     try {
-      if (entry instanceof LogEntry.Commit commit) {
-        commits.put(new GtridKey(commit.record().gtrid()), commit.record());
-      } else if (entry instanceof LogEntry.End end) {
-        commits.remove(end.gtrid());
-      } else if (entry instanceof LogEntry.Heuristic heuristic) {
-        HeuristicRecord record = heuristic.record();
-        heuristics.put(new HeuristicKey(new GtridKey(record.gtrid()), record.branch()), record);
-      } else if (entry instanceof LogEntry.Forget forget) {
-        heuristics.keySet().removeIf(key -> key.gtrid().equals(forget.gtrid()));
-      } else if (entry instanceof LogEntry.Incarnation value) {
-        incarnation = Math.max(incarnation, value.value());
+      applyLocked(entry);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Applies a written batch under one lock acquisition. */
+  void applyAll(List<LogWriter.Pending> batch) {
+    lock.lock();
+    try {
+      for (LogWriter.Pending pending : batch) {
+        applyLocked(pending.entry);
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void applyLocked(LogEntry entry) {
+    if (entry instanceof LogEntry.Commit commit) {
+      commits.put(new GtridKey(commit.record().gtrid()), commit.record());
+    } else if (entry instanceof LogEntry.End end) {
+      commits.remove(end.gtrid());
+    } else if (entry instanceof LogEntry.Heuristic heuristic) {
+      HeuristicRecord record = heuristic.record();
+      heuristics.put(new HeuristicKey(new GtridKey(record.gtrid()), record.branch()), record);
+    } else if (entry instanceof LogEntry.Forget forget) {
+      heuristics.keySet().removeIf(key -> key.gtrid().equals(forget.gtrid()));
+    } else if (entry instanceof LogEntry.Incarnation value) {
+      incarnation = Math.max(incarnation, value.value());
     }
   }
 

@@ -16,6 +16,7 @@ public final class LogOptions {
   /** Default bound of the append queue; appenders block (back-pressure) beyond it. */
   public static final int DEFAULT_MAX_PENDING_APPENDS = 4096;
 
+  static final long DEFAULT_END_DELAY_NANOS = 50_000_000L;
   static final long MIN_SEGMENT_SIZE_BYTES = 4096;
   static final long MAX_SEGMENT_SIZE_BYTES = 1L << 30;
   static final int MAX_NODE_ID_BYTES = 32;
@@ -33,6 +34,7 @@ public final class LogOptions {
   private final ForceMode forceMode;
   private final boolean setAsideDamagedSegments;
   private final ChannelOpener channelOpener;
+  private final long endDelayNanos;
 
   private LogOptions(Builder builder) {
     this.directory = builder.directory;
@@ -42,6 +44,7 @@ public final class LogOptions {
     this.forceMode = builder.forceMode;
     this.setAsideDamagedSegments = builder.setAsideDamagedSegments;
     this.channelOpener = builder.channelOpener;
+    this.endDelayNanos = builder.endDelayNanos;
   }
 
   /** Starts options for the log in {@code directory} (created on open if absent). */
@@ -77,6 +80,11 @@ public final class LogOptions {
     return channelOpener;
   }
 
+  /** How long END records may wait for a forced batch to ride along with. */
+  long endDelayNanos() {
+    return endDelayNanos;
+  }
+
   @Override
   public String toString() {
     return "LogOptions[directory="
@@ -103,6 +111,7 @@ public final class LogOptions {
     private ForceMode forceMode = ForceMode.FDATASYNC;
     private boolean setAsideDamagedSegments;
     private ChannelOpener channelOpener = FileChannel::open;
+    private long endDelayNanos = DEFAULT_END_DELAY_NANOS;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -142,6 +151,11 @@ public final class LogOptions {
      */
     public Builder setAsideDamagedSegments(boolean setAsideDamagedSegments) {
       this.setAsideDamagedSegments = setAsideDamagedSegments;
+      return this;
+    }
+
+    Builder endDelayNanos(long endDelayNanos) {
+      this.endDelayNanos = endDelayNanos;
       return this;
     }
 

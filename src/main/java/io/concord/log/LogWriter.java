@@ -9,9 +9,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,15 +24,15 @@ import org.slf4j.LoggerFactory;
  * shutting down), this thread never is: nothing outside this class holds it.
  *
  * <p>Group commit: appenders put encoded frames on a bounded queue (blocking when it is full) and
- * wait for their future. The writer takes everything queued (up to {@link #MAX_BATCH_BYTES}),
+ * wait for their record. The writer takes everything queued (up to {@link #MAX_BATCH_BYTES}),
  * writes it with one positional write behind one BATCH frame, forces once, applies the records to
- * the live state and completes every future of the batch. While it forces, the next batch queues
- * up, so N concurrent appenders share one fdatasync; one appender alone pays exactly one.
+ * the live state and wakes every appender of the batch. While it forces, the next batch queues up,
+ * so N concurrent appenders share one fdatasync; one appender alone pays exactly one.
  *
- * <p>END records need no force. They are held back (at most {@link #LAZY_FLUSH_DELAY_NANOS}) and
- * ride along with the next forced batch; only when nothing forced comes along are they written and
- * forced on their own. Every batch is forced before the next is written, which is what lets the
- * reader recognise a torn tail: only the last batch can be incomplete after a crash.
+ * <p>END records need no force. They are held back (at most 50 ms) and ride along with the next
+ * forced batch; only when nothing forced comes along are they written and forced on their own.
+ * Every batch is forced before the next is written, which is what lets the reader recognise a torn
+ * tail: only the last batch can be incomplete after a crash.
  *
  * <p>Segment roll (the checkpoint): when a batch does not fit the preallocated segment, a new one
  * is prepared under a temporary name (zero-filled, header, a snapshot of the live records, a
@@ -45,28 +46,68 @@ final class LogWriter {
   /** Frames of one write, at most (a single larger record still goes alone). */
   static final int MAX_BATCH_BYTES = 1 << 20;
 
-  /** How long END records may wait for a forced batch to ride along with. */
-  static final long LAZY_FLUSH_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
   /** Buffered END bytes that are written without waiting any longer. */
   static final int LAZY_FLUSH_BYTES = 64 * 1024;
 
   private static final int ZERO_CHUNK = 1 << 20;
 
-  /** One record on its way to disk; {@code done} is null when nobody waits for it (END). */
+  /**
+   * One record on its way to disk. An appender that needs the force waits on it with {@link
+   * #awaitWritten()}; END records are queued with {@code awaited == false} and nobody waits.
+   */
   static final class Pending {
+    private static final int WAITING = 0;
+    private static final int DONE = 1;
+    private static final int FAILED = 2;
+
     final LogEntry entry;
     final byte[] frame;
-    final CompletableFuture<Void> done;
+    final boolean awaited;
+    private final Thread waiter;
+    private volatile int status = WAITING;
+    private volatile LogFailedException failure;
 
-    Pending(LogEntry entry, byte[] frame, CompletableFuture<Void> done) {
+    Pending(LogEntry entry, byte[] frame, boolean awaited) {
       this.entry = entry;
       this.frame = frame;
-      this.done = done;
+      this.awaited = awaited;
+      this.waiter = awaited ? Thread.currentThread() : null;
+    }
+
+    void complete() {
+      status = DONE;
+      LockSupport.unpark(waiter);
+    }
+
+    void fail(LogFailedException cause) {
+      failure = cause;
+      status = FAILED;
+      LockSupport.unpark(waiter);
+    }
+
+    /**
+     * Waits until the writer forced this record (returns) or failed (throws). An interrupt does not
+     * end the wait: the outcome is known within one force, and a caller who stopped waiting could
+     * not tell whether its commit decision is durable. The interrupt status is restored on return.
+     */
+    void awaitWritten() throws LogFailedException {
+      boolean interrupted = false;
+      while (status == WAITING) {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (status == FAILED) {
+        throw new LogFailedException(failure.getMessage(), failure.getCause());
+      }
     }
   }
 
-  private static final Pending CLOSE = new Pending(null, new byte[0], null);
+  private static final Pending CLOSE = new Pending(null, new byte[0], false);
 
   /** Where the writer starts: continue the newest segment, or create a new one. */
   record Start(
@@ -81,7 +122,9 @@ final class LogWriter {
   private final Path directory;
   private final LiveState state;
   private final Start start;
-  private final ArrayBlockingQueue<Pending> queue;
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final Semaphore capacity;
+  private final AtomicBoolean parked = new AtomicBoolean();
   private final Thread thread;
   private final ByteBuffer buffer = ByteBuffer.allocateDirect(2 * MAX_BATCH_BYTES);
   private ByteBuffer zeros;
@@ -97,7 +140,7 @@ final class LogWriter {
     this.directory = options.directory();
     this.state = state;
     this.start = start;
-    this.queue = new ArrayBlockingQueue<>(options.maxPendingAppends());
+    this.capacity = new Semaphore(options.maxPendingAppends());
     this.thread = new Thread(this::run, "concord-log-writer[" + directory + "]");
     this.thread.setDaemon(true);
   }
@@ -111,25 +154,27 @@ final class LogWriter {
     return failure;
   }
 
-  /** Queues a record, blocking while the queue is full; an interrupt does not stop the wait. */
+  /**
+   * Queues a record, blocking while {@code maxPendingAppends} records are queued (back-pressure);
+   * an interrupt does not stop the wait. Lock-free otherwise: many appenders do not convoy on a
+   * lock.
+   */
   void enqueue(Pending pending) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        queue.put(pending);
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
+    capacity.acquireUninterruptibly();
+    queue.offer(pending);
+    wakeWriter();
+  }
+
+  private void wakeWriter() {
+    if (parked.get() && parked.compareAndSet(true, false)) {
+      LockSupport.unpark(thread);
     }
   }
 
   /** Writes what is queued, stops the thread and closes the channel. Call once. */
   void shutdown() {
-    enqueue(CLOSE);
+    queue.offer(CLOSE); // not counted against the capacity: close never waits for space
+    wakeWriter();
     boolean interrupted = false;
     while (thread.isAlive()) {
       try {
@@ -185,20 +230,20 @@ final class LogWriter {
         carry = next;
       } else {
         if (batch.isEmpty()) {
-          lazyDeadline = System.nanoTime() + LAZY_FLUSH_DELAY_NANOS;
+          lazyDeadline = System.nanoTime() + options.endDelayNanos();
         }
         batch.add(next);
         batchBytes += next.frame.length;
-        forced |= next.done != null;
+        forced |= next.awaited;
         Pending more;
-        while ((more = queue.poll()) != null) {
+        while ((more = next()) != null) {
           if (more == CLOSE || batchBytes + more.frame.length > MAX_BATCH_BYTES) {
             carry = more;
             break;
           }
           batch.add(more);
           batchBytes += more.frame.length;
-          forced |= more.done != null;
+          forced |= more.awaited;
         }
       }
       if (forced || carry != null || batchBytes >= LAZY_FLUSH_BYTES) {
@@ -210,22 +255,48 @@ final class LogWriter {
     }
   }
 
+  /** The next queued record; parks while there is none (no spinning while idle). */
   private Pending take() {
+    return poll(Long.MAX_VALUE);
+  }
+
+  /** The next queued record, or null after {@code nanos} without one. */
+  private Pending poll(long nanos) {
+    long deadline = System.nanoTime() + nanos;
     while (true) {
-      try {
-        return queue.take();
-      } catch (InterruptedException e) {
-        // Nobody may interrupt this thread; an interrupt must not end the log. Keep waiting.
+      Pending next = next();
+      if (next != null) {
+        return next;
       }
+      parked.set(true);
+      next = next(); // an appender may have queued before seeing parked == true
+      if (next != null) {
+        parked.set(false);
+        return next;
+      }
+      long remaining = deadline - System.nanoTime();
+      if (nanos != Long.MAX_VALUE && remaining <= 0) {
+        parked.set(false);
+        return null;
+      }
+      if (nanos == Long.MAX_VALUE) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, remaining);
+      }
+      parked.set(false);
+      // Nobody may interrupt this thread; if someone does, the interrupt must neither end the log
+      // nor turn park() into a busy loop.
+      Thread.interrupted();
     }
   }
 
-  private Pending poll(long nanos) {
-    try {
-      return queue.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      return null;
+  private Pending next() {
+    Pending next = queue.poll();
+    if (next != null && next != CLOSE) {
+      capacity.release();
     }
+    return next;
   }
 
   private void initialize() throws IOException {
@@ -285,12 +356,10 @@ final class LogWriter {
       failAll(batch, failure);
       return;
     }
+    state.applyAll(batch);
     for (Pending pending : batch) {
-      state.apply(pending.entry);
-    }
-    for (Pending pending : batch) {
-      if (pending.done != null) {
-        pending.done.complete(null);
+      if (pending.awaited) {
+        pending.complete();
       }
     }
   }
@@ -427,8 +496,8 @@ final class LogWriter {
 
   private void failAll(List<Pending> batch, LogFailedException cause) {
     for (Pending pending : batch) {
-      if (pending.done != null) {
-        pending.done.completeExceptionally(cause);
+      if (pending.awaited) {
+        pending.fail(cause);
       }
     }
   }

@@ -14,9 +14,10 @@ import java.util.List;
  * then those frames; then zeros (preallocated) or the end of the file.
  *
  * <p>The writer forces each batch before it writes the next, so after a crash only the last batch
- * can be incomplete. Damage whose non-zero bytes all lie inside one batch (its declared length, or
- * the maximum length of one write when its BATCH frame is unreadable) in the newest segment is a
- * torn tail; anything else is corruption.
+ * can be incomplete. Damage in the newest segment is a torn tail when (1) every non-zero byte from
+ * the start of the damaged batch on lies inside that one batch (its declared length, or the largest
+ * possible write when its BATCH frame is unreadable) and (2) no complete valid batch starts after
+ * it. Anything else is corruption: it hit data that had been forced.
  */
 final class SegmentScanner {
 
@@ -100,6 +101,10 @@ final class SegmentScanner {
     return scanBatches(header, position);
   }
 
+  /** One batch read at some offset: its records and end, or where and why it is invalid. */
+  private record BatchRead(
+      List<SegmentScan.Located> records, long end, long problemOffset, String problem) {}
+
   private SegmentScan scanBatches(SegmentHeader header, long start) {
     long position = start;
     int length = bytes.length;
@@ -124,71 +129,101 @@ final class SegmentScanner {
                 + lastNonZero
                 + ")");
       }
-      Frame batchFrame = readFrame(position, length);
-      if (batchFrame.problem != null) {
-        return damaged(header, position, position, -1, batchFrame.problem);
+      BatchRead batch = readBatch(position);
+      if (batch.problem() != null) {
+        return damaged(header, batch.problemOffset(), position, batch.end(), batch.problem());
       }
-      if (!(batchFrame.entry instanceof LogEntry.Batch batch)) {
-        return damaged(
-            header,
-            position,
-            position,
-            -1,
-            "expected a BATCH frame, found "
-                + RecordCodec.typeName(RecordCodec.typeOf(batchFrame.entry)));
-      }
-      long batchEnd = batchFrame.next + batch.frameBytes();
-      long limit = Math.min(batchEnd, length);
-      long next = batchFrame.next;
-      List<SegmentScan.Located> inBatch = new ArrayList<>(batch.frameCount());
-      for (int i = 0; i < batch.frameCount(); i++) {
-        if (next >= batchEnd) {
-          return damaged(
-              header,
-              next,
-              position,
-              batchEnd,
-              "BATCH at offset "
-                  + position
-                  + " claims "
-                  + batch.frameCount()
-                  + " records but its bytes end after "
-                  + i);
-        }
-        Frame frame = readFrame(next, limit);
-        if (frame.problem != null) {
-          return damaged(header, next, position, batchEnd, frame.problem);
-        }
-        LogEntry entry = frame.entry;
-        if (entry instanceof LogEntry.Batch || entry instanceof LogEntry.Checkpoint) {
-          return damaged(
-              header,
-              next,
-              position,
-              batchEnd,
-              "a " + RecordCodec.typeName(RecordCodec.typeOf(entry)) + " frame inside a batch");
-        }
-        inBatch.add(new SegmentScan.Located(next, entry));
-        next = frame.next;
-      }
-      if (next != batchEnd) {
-        return damaged(
-            header,
-            next,
-            position,
+      records.addAll(batch.records());
+      position = batch.end();
+    }
+  }
+
+  /**
+   * Reads the batch at {@code position}. On failure {@code end} is the batch's declared end, or -1
+   * when its BATCH frame is unreadable.
+   */
+  private BatchRead readBatch(long position) {
+    int length = bytes.length;
+    Frame batchFrame = readFrame(position, length);
+    if (batchFrame.problem != null) {
+      return new BatchRead(null, -1, position, batchFrame.problem);
+    }
+    if (!(batchFrame.entry instanceof LogEntry.Batch batch)) {
+      return new BatchRead(
+          null,
+          -1,
+          position,
+          "expected a BATCH frame, found "
+              + RecordCodec.typeName(RecordCodec.typeOf(batchFrame.entry)));
+    }
+    long batchEnd = batchFrame.next + batch.frameBytes();
+    long limit = Math.min(batchEnd, length);
+    long next = batchFrame.next;
+    List<SegmentScan.Located> inBatch = new ArrayList<>(batch.frameCount() + 1);
+    inBatch.add(new SegmentScan.Located(position, batch));
+    for (int i = 0; i < batch.frameCount(); i++) {
+      if (next >= batchEnd) {
+        return new BatchRead(
+            null,
             batchEnd,
+            next,
             "BATCH at offset "
                 + position
-                + " declares "
-                + batch.frameBytes()
-                + " bytes of records"
-                + " but they end at offset "
-                + next);
+                + " claims "
+                + batch.frameCount()
+                + " records but its bytes end after "
+                + i);
       }
-      records.add(new SegmentScan.Located(position, batch));
-      records.addAll(inBatch);
-      position = batchEnd;
+      Frame frame = readFrame(next, limit);
+      if (frame.problem != null) {
+        return new BatchRead(null, batchEnd, next, frame.problem);
+      }
+      LogEntry entry = frame.entry;
+      if (entry instanceof LogEntry.Batch || entry instanceof LogEntry.Checkpoint) {
+        return new BatchRead(
+            null,
+            batchEnd,
+            next,
+            "a " + RecordCodec.typeName(RecordCodec.typeOf(entry)) + " frame inside a batch");
+      }
+      inBatch.add(new SegmentScan.Located(next, entry));
+      next = frame.next;
     }
+    if (next != batchEnd) {
+      return new BatchRead(
+          null,
+          batchEnd,
+          next,
+          "BATCH at offset "
+              + position
+              + " declares "
+              + batch.frameBytes()
+              + " bytes of records but they end at offset "
+              + next);
+    }
+    return new BatchRead(inBatch, batchEnd, -1, null);
+  }
+
+  /**
+   * The offset of a complete, valid batch that starts after {@code from}, or -1. The writer writes
+   * a batch only after the previous one was forced, so such a batch proves that the damage before
+   * it hit data that had been forced and acknowledged.
+   */
+  private long laterBatch(long from) {
+    for (long at = from + 1; at + RecordCodec.FRAME_HEADER_BYTES + 8 <= bytes.length; at++) {
+      int offset = (int) at;
+      if (bytes[offset + 8] != RecordCodec.TYPE_BATCH
+          || bytes[offset] != 0
+          || bytes[offset + 1] != 0
+          || bytes[offset + 2] != 0
+          || bytes[offset + 3] != 8) {
+        continue; // a BATCH frame always has an 8-byte payload: cheap filter before the CRC
+      }
+      if (readBatch(at).problem() == null) {
+        return at;
+      }
+    }
+    return -1;
   }
 
   private SegmentScan corrupt(
@@ -211,6 +246,14 @@ final class SegmentScanner {
     long lastNonZero = lastNonZero(batchStart);
     long extentEnd = batchEnd >= 0 ? batchEnd : batchStart + MAX_WRITE_BYTES;
     boolean torn = newest && lastNonZero < extentEnd;
+    String reason = why;
+    if (torn) {
+      long later = laterBatch(batchStart);
+      if (later >= 0) {
+        torn = false;
+        reason = why + "; a valid batch follows at offset " + later + ", so this data was forced";
+      }
+    }
     long discardTo = lastNonZero < 0 ? batchStart : lastNonZero + 1;
     return new SegmentScan(
         file,
@@ -218,7 +261,7 @@ final class SegmentScanner {
         records,
         true,
         batchStart,
-        new SegmentScan.Damage(offset, why, torn, batchStart, discardTo));
+        new SegmentScan.Damage(offset, reason, torn, batchStart, discardTo));
   }
 
   private Frame readFrame(long position, long limit) {

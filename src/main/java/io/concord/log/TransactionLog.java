@@ -14,8 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,7 +184,7 @@ public final class TransactionLog implements AutoCloseable {
    */
   public void appendEnd(byte[] gtrid) throws LogException {
     LogEntry entry = new LogEntry.End(new GtridKey(RecordLimits.checkGtrid(gtrid)));
-    enqueue(new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), null));
+    enqueue(new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), false));
   }
 
   /** Appends HEURISTIC (forced). */
@@ -255,17 +253,9 @@ public final class TransactionLog implements AutoCloseable {
   }
 
   private void appendForced(LogEntry entry) throws LogException {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), done));
-    try {
-      done.join(); // uninterruptible; restores the interrupt status when it was interrupted
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof LogFailedException failed) {
-        throw new LogFailedException(failed.getMessage(), failed.getCause());
-      }
-      throw new LogFailedException("Transaction log " + directory() + " failed: " + cause, cause);
-    }
+    LogWriter.Pending pending = new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), true);
+    enqueue(pending);
+    pending.awaitWritten();
   }
 
   private void enqueue(LogWriter.Pending pending) throws LogException {
