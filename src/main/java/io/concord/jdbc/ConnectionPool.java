@@ -108,8 +108,10 @@ final class ConnectionPool implements AutoCloseable {
           throw new SQLException("pool '" + name() + "' is closed", "08003");
         }
         PooledConnection connection = takeIdle();
+        boolean fresh = false;
         if (connection == null && reserveSlot()) {
           connection = openReserved();
+          fresh = true;
         }
         if (connection == null) {
           long remaining = start + acquisitionTimeoutNanos - System.nanoTime();
@@ -130,7 +132,7 @@ final class ConnectionPool implements AutoCloseable {
           }
         }
         long now = System.nanoTime();
-        String unusable = unusableReason(connection, now);
+        String unusable = fresh ? null : unusableReason(connection, now);
         if (unusable != null) {
           LOG.debug("pool '{}': evicting a connection on borrow: {}", name(), unusable);
           evict(connection);
