@@ -51,7 +51,7 @@ public final class ConcordDataSource implements DataSource, AutoCloseable {
   private volatile PrintWriter logWriter;
 
   private ConcordDataSource(Builder builder, PoolSettings settings) {
-    this.identity = new ResourceIdentity(settings.name());
+    this.identity = new ResourceIdentity(settings.name()).gatedFor(builder.xaDataSource);
     this.xaDataSource = builder.xaDataSource;
     this.transactions = new TransactionContext(builder.transactionManager, builder.registry);
     this.pool = new ConnectionPool(settings, xaDataSource);
