@@ -73,7 +73,7 @@ final class EnlistedXAResource implements XAResourceWrapper {
   @Override
   public int prepare(Xid xid) throws XAException {
     try {
-      int vote = driver.prepare(xid);
+      int vote = identity.phaseGate().prepare(() -> driver.prepare(xid));
       branch = vote == XA_RDONLY ? Branch.FINISHED : Branch.PREPARED;
       return vote;
     } catch (XAException e) {
@@ -88,7 +88,17 @@ final class EnlistedXAResource implements XAResourceWrapper {
   @Override
   public void commit(Xid xid, boolean onePhase) throws XAException {
     try {
-      driver.commit(xid, onePhase);
+      if (onePhase) {
+        driver.commit(xid, true);
+      } else {
+        identity
+            .phaseGate()
+            .completePrepared(
+                () -> {
+                  driver.commit(xid, false);
+                  return null;
+                });
+      }
       branch = Branch.FINISHED;
     } catch (XAException e) {
       branch =
@@ -103,7 +113,17 @@ final class EnlistedXAResource implements XAResourceWrapper {
   @Override
   public void rollback(Xid xid) throws XAException {
     try {
-      driver.rollback(xid);
+      if (branch == Branch.PREPARED || branch == Branch.UNCERTAIN) {
+        identity
+            .phaseGate()
+            .completePrepared(
+                () -> {
+                  driver.rollback(xid);
+                  return null;
+                });
+      } else {
+        driver.rollback(xid);
+      }
       branch = Branch.FINISHED;
     } catch (XAException e) {
       branch = e.errorCode == XAException.XAER_NOTA ? Branch.FINISHED : Branch.UNCERTAIN;

@@ -104,7 +104,13 @@ final class RecoveryXAResource implements ScanResource {
   @Override
   public void commit(Xid xid, boolean onePhase) throws XAException {
     try {
-      driver().commit(xid, onePhase);
+      identity
+          .phaseGate()
+          .completePrepared(
+              () -> {
+                driver().commit(xid, onePhase);
+                return null;
+              });
     } catch (RuntimeException e) {
       throw failure("commit", e);
     }
@@ -113,7 +119,13 @@ final class RecoveryXAResource implements ScanResource {
   @Override
   public void rollback(Xid xid) throws XAException {
     try {
-      driver().rollback(xid);
+      identity
+          .phaseGate()
+          .completePrepared(
+              () -> {
+                driver().rollback(xid);
+                return null;
+              });
     } catch (RuntimeException e) {
       throw failure("rollback", e);
     }

@@ -13,9 +13,20 @@ final class ResourceIdentity {
   private volatile String productName = "unknown";
   private volatile String productVersion = "unknown";
   private volatile boolean learnt;
+  private volatile PhaseGate phaseGate = PhaseGate.OPEN;
 
   ResourceIdentity(String name) {
     this.name = name;
+  }
+
+  /** Serialises prepare against phase 2 where the database needs it (H2); see {@link PhaseGate}. */
+  PhaseGate phaseGate() {
+    return phaseGate;
+  }
+
+  ResourceIdentity gatedFor(Object xaDataSource) {
+    this.phaseGate = PhaseGate.forDataSource(xaDataSource);
+    return this;
   }
 
   String name() {

@@ -17,20 +17,33 @@ final class InterfaceProxyHandler implements InvocationHandler {
   private final Object target;
   private final TransactionalInterceptor interceptor;
 
-  /** Interface method → its policy; methods without {@code @Transactional} are absent. */
-  private final Map<Method, TransactionPolicy> policies;
+  /** Interface method → how to call it; the Object methods are absent. */
+  private final Map<Method, Route> routes;
+
+  /**
+   * One interface method: the Method object to invoke (made accessible once here, unlike the one
+   * the proxy passes in, which would be access-checked on every call) and its policy, null when no
+   * {@code @Transactional} governs it.
+   */
+  private static final class Route {
+    final Method method;
+    final TransactionPolicy policy;
+
+    Route(Method method, TransactionPolicy policy) {
+      this.method = method;
+      this.policy = policy;
+    }
+  }
 
   private InterfaceProxyHandler(
-      Object target,
-      TransactionalInterceptor interceptor,
-      Map<Method, TransactionPolicy> policies) {
+      Object target, TransactionalInterceptor interceptor, Map<Method, Route> routes) {
     this.target = target;
     this.interceptor = interceptor;
-    this.policies = policies;
+    this.routes = routes;
   }
 
   static <T> T create(Class<T> interfaceType, T target, TransactionalInterceptor interceptor) {
-    Map<Method, TransactionPolicy> policies = new HashMap<>();
+    Map<Method, Route> routes = new HashMap<>();
     for (Method method : interfaceType.getMethods()) {
       if (!method.trySetAccessible() && !canCall(method)) {
         throw new IllegalArgumentException(
@@ -44,12 +57,10 @@ final class InterfaceProxyHandler implements InvocationHandler {
         continue;
       }
       refuseInaccessibleReturnType(interfaceType, method);
-      TransactionPolicy policy = TransactionPolicyResolver.resolve(target.getClass(), method);
-      if (policy != null) {
-        policies.put(method, policy);
-      }
+      routes.put(
+          method, new Route(method, TransactionPolicyResolver.resolve(target.getClass(), method)));
     }
-    InterfaceProxyHandler handler = new InterfaceProxyHandler(target, interceptor, policies);
+    InterfaceProxyHandler handler = new InterfaceProxyHandler(target, interceptor, routes);
     Object proxy =
         Proxy.newProxyInstance(
             interfaceType.getClassLoader(), new Class<?>[] {interfaceType}, handler);
@@ -58,14 +69,14 @@ final class InterfaceProxyHandler implements InvocationHandler {
 
   @Override
   public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-    TransactionPolicy policy = policies.get(method);
-    if (policy != null) {
-      return interceptor.invoke(policy, () -> callTarget(method, args));
-    }
-    if (method.getDeclaringClass() == Object.class) {
+    Route route = routes.get(method);
+    if (route == null) {
       return objectMethod(proxy, method, args);
     }
-    return callTarget(method, args);
+    if (route.policy == null) {
+      return callTarget(route.method, args);
+    }
+    return interceptor.invoke(route.policy, () -> callTarget(route.method, args));
   }
 
   /** Calls the target; its exception, whatever its type, is thrown as it is (not wrapped). */

@@ -111,8 +111,10 @@ class JtaConformanceTest {
     ut.begin();
     long before = tm.getTimeLeftBeforeTransactionTimeout(false);
     ut.setTransactionTimeout(5);
+    // The running transaction keeps its 60 s deadline (time passes between the two reads, so
+    // compare with a margin); only the next begin on this thread gets 5 s.
     assertThat(tm.getTimeLeftBeforeTransactionTimeout(false))
-        .isEqualTo(before)
+        .isBetween(before - 2_000, before)
         .isGreaterThan(50_000);
     ut.commit();
     ut.begin();

@@ -1,18 +1,24 @@
 package io.concord.transactional;
 
-import com.arjuna.ats.arjuna.common.CoreEnvironmentBean;
 import com.arjuna.ats.arjuna.common.ObjectStoreEnvironmentBean;
+import com.arjuna.ats.arjuna.common.arjPropertyManager;
+import com.arjuna.ats.internal.jta.transaction.arjunacore.TransactionSynchronizationRegistryImple;
+import com.arjuna.ats.jta.common.jtaPropertyManager;
 import com.arjuna.common.internal.util.propertyservice.BeanPopulator;
 import jakarta.transaction.TransactionManager;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.UserTransaction;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Narayana's TransactionManager for tests, with its object stores in a temporary directory (set
- * before Narayana's first use, which reads the configuration once).
+ * Narayana for tests, configured before its first use (it reads its configuration once): object
+ * stores in a temporary directory, a random node identifier, and org.jboss.tm.LastResource as the
+ * last-resource interface — the same settings as the jdbc tests' fixture, so that whichever runs
+ * first in a shared JVM, both get what they expect. Its recovery manager is never started.
  */
 final class NarayanaTransactionManager {
   private static final Object LOCK = new Object();
@@ -30,14 +36,18 @@ final class NarayanaTransactionManager {
     return com.arjuna.ats.jta.UserTransaction.userTransaction();
   }
 
+  static TransactionSynchronizationRegistry synchronizationRegistry() {
+    configure();
+    return new TransactionSynchronizationRegistryImple();
+  }
+
   private static void configure() {
     synchronized (LOCK) {
       if (configured) {
         return;
       }
       try {
-        Path store = Files.createTempDirectory("concord-narayana-store-");
-        store.toFile().deleteOnExit();
+        Path store = Files.createTempDirectory("concord-transactional-narayana-");
         for (String name : new String[] {null, "communicationStore", "stateStore"}) {
           ObjectStoreEnvironmentBean bean =
               name == null
@@ -45,13 +55,17 @@ final class NarayanaTransactionManager {
                   : BeanPopulator.getNamedInstance(ObjectStoreEnvironmentBean.class, name);
           bean.setObjectStoreDir(store.toString());
         }
-        BeanPopulator.getDefaultInstance(CoreEnvironmentBean.class)
-            .setNodeIdentifier("concord-transactional-test");
+        arjPropertyManager
+            .getCoreEnvironmentBean()
+            .setNodeIdentifier("tx" + Integer.toHexString(ThreadLocalRandom.current().nextInt()));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } catch (Exception e) {
         throw new IllegalStateException("could not configure Narayana", e);
       }
+      jtaPropertyManager
+          .getJTAEnvironmentBean()
+          .setLastResourceOptimisationInterfaceClassName("org.jboss.tm.LastResource");
       configured = true;
     }
   }

@@ -307,6 +307,27 @@ class SubclassServicesTest {
     assertThat(first.getClass().getSimpleName()).contains("ConcordTransactional");
   }
 
+  public static class CallsFromItsConstructor {
+    final Transaction ranIn;
+
+    public CallsFromItsConstructor(TransactionManager transactionManager) throws SystemException {
+      ranIn = work(transactionManager);
+    }
+
+    @Transactional(TxType.REQUIRES_NEW)
+    public Transaction work(TransactionManager transactionManager) throws SystemException {
+      return transactionManager.getTransaction();
+    }
+  }
+
+  @Test
+  void callsFromTheConstructorAreIntercepted() throws Exception {
+    CallsFromItsConstructor service =
+        services.instantiate(CallsFromItsConstructor.class, transactionManager);
+    assertThat(service.ranIn).isNotNull();
+    assertThat(transactionManager.getTransaction()).isNull();
+  }
+
   @Test
   void rejectsNullType() {
     assertThatThrownBy(() -> services.instantiate(null)).isInstanceOf(NullPointerException.class);

@@ -1,6 +1,8 @@
 package io.concord.transactional;
 
 import jakarta.transaction.TransactionManager;
+import jakarta.transaction.TransactionSynchronizationRegistry;
+import jakarta.transaction.UserTransaction;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -8,23 +10,50 @@ import java.util.function.Supplier;
 final class TransactionManagerUnderTest {
   private final String name;
   private final Supplier<TransactionManager> transactionManager;
+  private final Supplier<UserTransaction> userTransaction;
+  private final Supplier<TransactionSynchronizationRegistry> synchronizationRegistry;
 
   private TransactionManagerUnderTest(
-      String name, Supplier<TransactionManager> transactionManager) {
+      String name,
+      Supplier<TransactionManager> transactionManager,
+      Supplier<UserTransaction> userTransaction,
+      Supplier<TransactionSynchronizationRegistry> synchronizationRegistry) {
     this.name = name;
     this.transactionManager = transactionManager;
+    this.userTransaction = userTransaction;
+    this.synchronizationRegistry = synchronizationRegistry;
   }
 
   static List<TransactionManagerUnderTest> all() {
     return List.of(
         new TransactionManagerUnderTest(
-            "Concord", ConcordTransactionManagerForTests::transactionManager),
+            "Concord",
+            ConcordTransactionManagerForTests::transactionManager,
+            () -> ConcordTransactionManagerForTests.transactionManager().userTransaction(),
+            () ->
+                ConcordTransactionManagerForTests.transactionManager()
+                    .transactionSynchronizationRegistry()),
         new TransactionManagerUnderTest(
-            "Narayana", NarayanaTransactionManager::transactionManager));
+            "Narayana",
+            NarayanaTransactionManager::transactionManager,
+            NarayanaTransactionManager::userTransaction,
+            NarayanaTransactionManager::synchronizationRegistry));
   }
 
   TransactionManager transactionManager() {
     return transactionManager.get();
+  }
+
+  /**
+   * The implementation's own UserTransaction (unguarded: what Spring's JtaTransactionManager
+   * takes).
+   */
+  UserTransaction userTransaction() {
+    return userTransaction.get();
+  }
+
+  TransactionSynchronizationRegistry synchronizationRegistry() {
+    return synchronizationRegistry.get();
   }
 
   @Override
