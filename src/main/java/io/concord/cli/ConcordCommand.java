@@ -17,7 +17,9 @@ public final class ConcordCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Subcommand classes, one per capability; kept in one list so ordering in --help is stable. */
-  static final Class<?>[] SUBCOMMANDS = {DemoCommand.class, RecoverCommand.class, ShardCommand.class, LogCommand.class};
+  static final Class<?>[] SUBCOMMANDS = {
+    DemoCommand.class, RecoverCommand.class, ShardCommand.class, LogCommand.class
+  };
 
   @Override
   public void run() {
