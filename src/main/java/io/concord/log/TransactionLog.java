@@ -8,6 +8,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -214,12 +215,21 @@ public final class TransactionLog implements AutoCloseable {
     return options.directory();
   }
 
-  /** Bytes of the segment files (preallocated size included). */
+  /**
+   * Bytes of the segment files, preallocated size included, and of the spare segment being prepared
+   * for the next roll.
+   */
   public long sizeOnDiskBytes() {
     long total = 0;
     try {
-      for (Path segment : SegmentFiles.list(options.directory())) {
-        total += Files.size(segment);
+      List<Path> files = SegmentFiles.list(options.directory());
+      files.addAll(SegmentFiles.listTemporary(options.directory()));
+      for (Path file : files) {
+        try {
+          total += Files.size(file);
+        } catch (NoSuchFileException e) {
+          // deleted by the writer (checkpoint) while we counted: no longer on disk
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
