@@ -373,7 +373,7 @@ final class LogWriter {
       }
     }
     deleteObsolete(start.obsolete());
-    preparer.prepare(sequence + 1);
+    preparer.prepare(sequence + 1, limit);
   }
 
   /** Writes one batch and forces it; on failure kills the log. */
@@ -481,7 +481,7 @@ final class LogWriter {
     if (previous != null) {
       previous.close();
     }
-    preparer.prepare(next + 1);
+    preparer.prepare(next + 1, size); // a grown segment is followed by one as large
     List<Path> older = new ArrayList<>();
     for (Path segment : SegmentFiles.list(directory)) {
       if (SegmentFiles.sequenceOf(segment) < next) {

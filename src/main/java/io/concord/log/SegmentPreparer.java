@@ -47,11 +47,11 @@ final class SegmentPreparer {
             });
   }
 
-  /** Starts preparing the spare for {@code sequence} (replacing any other one). */
-  void prepare(long sequence) {
+  /** Starts preparing a spare of {@code size} bytes for {@code sequence} (replacing any other). */
+  void prepare(long sequence, long size) {
     discard(take(-1));
     pendingSequence = sequence;
-    pending = executor.submit(() -> create(sequence));
+    pending = executor.submit(() -> create(sequence, size));
   }
 
   /**
@@ -126,10 +126,9 @@ final class SegmentPreparer {
     }
   }
 
-  private Spare create(long sequence) throws IOException {
+  private Spare create(long sequence, long size) throws IOException {
     Path file = SegmentFiles.temporary(options.directory(), sequence);
     Files.deleteIfExists(file);
-    long size = options.segmentSizeBytes();
     try (FileChannel channel =
         options
             .channelOpener()
