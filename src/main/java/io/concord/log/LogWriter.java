@@ -371,14 +371,17 @@ final class LogWriter {
         SegmentPreparer.zeroFill(channel, start.zeroFrom(), start.zeroTo());
         channel.force(false);
       }
+      preparer.prepare(sequence + 1, limit); // roll() starts it in the other case
     }
     deleteObsolete(start.obsolete());
-    preparer.prepare(sequence + 1, limit);
   }
 
   /** Writes one batch and forces it; on failure kills the log. */
   private void write(List<Pending> batch, int frameBytes) {
     releaseTaken();
+    // A pending interrupt would close the channel at its next blocking call. Nobody should
+    // interrupt this thread, but if someone did, it must not kill the log.
+    Thread.interrupted();
     if (failure != null) {
       failAll(batch, failure);
       return;
