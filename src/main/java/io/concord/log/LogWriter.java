@@ -369,7 +369,7 @@ final class LogWriter {
       limit = Math.max(options.segmentSizeBytes(), channel.size());
       if (start.zeroTo() > start.zeroFrom()) {
         SegmentPreparer.zeroFill(channel, start.zeroFrom(), start.zeroTo());
-        channel.force(false);
+        force(channel, false);
       }
       preparer.prepare(sequence + 1, limit); // roll() starts it in the other case
     }
@@ -401,9 +401,7 @@ final class LogWriter {
       }
       out.flip();
       writeFully(channel, out, at);
-      if (options.forceMode() == ForceMode.FDATASYNC) {
-        channel.force(false);
-      }
+      force(channel, false);
       position = at + total;
     } catch (Throwable t) {
       fail(
@@ -469,7 +467,7 @@ final class LogWriter {
         SegmentPreparer.zeroFill(created, head.length, size);
       }
       writeFully(created, ByteBuffer.wrap(head), 0);
-      created.force(spare == null); // a spare's size and allocation were forced when prepared
+      force(created, spare == null); // a spare's size and allocation were forced when prepared
       Files.move(temporary, SegmentFiles.segment(directory, next), StandardCopyOption.ATOMIC_MOVE);
       forceDirectory();
     } catch (IOException | RuntimeException e) {
@@ -526,8 +524,18 @@ final class LogWriter {
   }
 
   private void forceDirectory() throws IOException {
+    if (options.forceMode() == ForceMode.NONE) {
+      return;
+    }
     try (FileChannel directoryChannel = FileChannel.open(directory, StandardOpenOption.READ)) {
       directoryChannel.force(true);
+    }
+  }
+
+  /** Forces {@code target} unless the log runs without forcing ({@link ForceMode#NONE}). */
+  private void force(FileChannel target, boolean metadata) throws IOException {
+    if (options.forceMode() == ForceMode.FDATASYNC) {
+      target.force(metadata);
     }
   }
 

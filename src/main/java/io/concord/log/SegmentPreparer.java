@@ -138,7 +138,9 @@ final class SegmentPreparer {
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
       zeroFill(channel, 0, size);
-      channel.force(true);
+      if (options.forceMode() == ForceMode.FDATASYNC) {
+        channel.force(true);
+      }
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(file);
       throw e;
