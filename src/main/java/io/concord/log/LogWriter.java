@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * tail: only the last batch can be incomplete after a crash.
  *
  * <p>Segment roll (the checkpoint): when a batch does not fit the preallocated segment, the next
- * one, zero-filled in the background by the {@link SegmentPreparer} under a temporary name, gets
- * the header, a snapshot of the live records and a CHECKPOINT frame, is forced, renamed into place
- * and the directory forced; then every older segment is deleted. Finished transactions are not
- * copied, so disk use stays bounded.
+ * one, zero-filled in the background by the {@link SegmentPreparer} under a temporary name once the
+ * active segment is half full, gets the header, a snapshot of the live records and a CHECKPOINT
+ * frame, is forced, renamed into place and the directory forced; then every older segment is
+ * deleted. Finished transactions are not copied, so disk use stays bounded.
  */
 final class LogWriter {
 
@@ -165,6 +165,7 @@ final class LogWriter {
   private long sequence;
   private long position;
   private long limit;
+  private boolean spareRequested;
   private volatile LogFailedException failure;
 
   LogWriter(LogOptions options, LiveState state, Start start) {
@@ -371,9 +372,20 @@ final class LogWriter {
         SegmentPreparer.zeroFill(channel, start.zeroFrom(), start.zeroTo());
         force(channel, false);
       }
-      preparer.prepare(sequence + 1, limit); // roll() starts it in the other case
     }
     deleteObsolete(start.obsolete());
+    requestSpareAtHalf();
+  }
+
+  /**
+   * Starts zero-filling the next segment once the active one is half full: early enough to be ready
+   * at the roll, late enough not to compete with the commits of a freshly opened log.
+   */
+  private void requestSpareAtHalf() {
+    if (!spareRequested && position >= limit / 2) {
+      spareRequested = true;
+      preparer.prepare(sequence + 1, limit); // a grown segment is followed by one as large
+    }
   }
 
   /** Writes one batch and forces it; on failure kills the log. */
@@ -403,6 +415,7 @@ final class LogWriter {
       writeFully(channel, out, at);
       force(channel, false);
       position = at + total;
+      requestSpareAtHalf();
     } catch (Throwable t) {
       fail(
           at < 0
@@ -482,7 +495,7 @@ final class LogWriter {
     if (previous != null) {
       previous.close();
     }
-    preparer.prepare(next + 1, size); // a grown segment is followed by one as large
+    spareRequested = false;
     List<Path> older = new ArrayList<>();
     for (Path segment : SegmentFiles.list(directory)) {
       if (SegmentFiles.sequenceOf(segment) < next) {
