@@ -13,9 +13,10 @@ import java.util.List;
  *
  * <p>Protocol on stdout, one line each, written straight to the file descriptor: {@code READY};
  * {@code C <id>} after {@code appendCommit} of transaction {@code id} returned (acknowledged);
- * {@code E <id>} before {@code appendEnd} of it is called (the END may be durable from then on).
- * Ids are {@code run * 10^12 + thread * 10^9 + n} with n = 0, 1, 2, … per thread, so the parent
- * knows every id a thread may have tried.
+ * {@code E <id>} before {@code appendEnd} of it is called (the END may be durable from then on),
+ * also for the commits of earlier runs it finds live at start and ends. Ids are {@code run * 10^12
+ * + thread * 10^9 + n} with n = 0, 1, 2, … per thread, so the parent knows every id a thread may
+ * have tried.
  */
 public final class CrashingAppender {
 
@@ -31,6 +32,11 @@ public final class CrashingAppender {
     TransactionLog log =
         TransactionLog.open(
             LogOptions.builder(directory).nodeId("crash").segmentSizeBytes(segmentSize).build());
+    // As recovery would: finish what earlier runs left live, so the live set stays bounded.
+    for (CommitRecord live : log.liveCommits()) {
+      print("E " + new String(live.gtrid(), StandardCharsets.UTF_8).substring(1));
+      log.appendEnd(live.gtrid());
+    }
     print("READY");
     for (int t = 0; t < threads; t++) {
       long base = run * 1_000_000_000_000L + t * 1_000_000_000L;

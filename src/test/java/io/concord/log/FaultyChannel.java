@@ -23,6 +23,10 @@ final class FaultyChannel extends FileChannel {
     final AtomicLong writableBytes = new AtomicLong(Long.MAX_VALUE);
     final AtomicInteger forcesUntilFailure = new AtomicInteger(Integer.MAX_VALUE);
     final AtomicInteger forces = new AtomicInteger();
+
+    /** {@code force(false)} calls: the writer's batch forces (spares are forced with metadata). */
+    final AtomicInteger dataForces = new AtomicInteger();
+
     volatile java.util.concurrent.CountDownLatch forceGate;
 
     LogOptions.ChannelOpener opener() {
@@ -87,8 +91,11 @@ final class FaultyChannel extends FileChannel {
       throw new IOException("Input/output error (injected fsync failure)");
     }
     faults.forces.incrementAndGet();
+    if (!metaData) {
+      faults.dataForces.incrementAndGet();
+    }
     java.util.concurrent.CountDownLatch gate = faults.forceGate;
-    if (gate != null) {
+    if (gate != null && !metaData) { // holds the writer's batch forces only
       try {
         gate.await();
       } catch (InterruptedException e) {

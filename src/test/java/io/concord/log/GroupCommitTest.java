@@ -35,12 +35,12 @@ class GroupCommitTest {
   void oneThreadAlonePaysExactlyOneForcePerCommitAndEndsRideAlong() throws Exception {
     try (TransactionLog log =
         TransactionLog.open(options().endDelayNanos(TimeUnit.SECONDS.toNanos(30)).build())) {
-      int before = faults.forces.get();
+      int before = faults.dataForces.get();
       for (int i = 0; i < 100; i++) {
         log.appendCommit(commit(i));
         log.appendEnd(gtrid(i)); // as the TM does after phase 2: not forced on its own
       }
-      assertThat(faults.forces.get() - before).isEqualTo(100);
+      assertThat(faults.dataForces.get() - before).isEqualTo(100);
       assertThat(log.liveCommits()).hasSize(1); // the last END is still waiting for a ride
     }
     try (TransactionLog log = TransactionLog.open(options().build())) {
@@ -67,7 +67,7 @@ class GroupCommitTest {
     int threads = 16;
     int perThread = 50;
     try (TransactionLog log = TransactionLog.open(options().build())) {
-      int before = faults.forces.get();
+      int before = faults.dataForces.get();
       runConcurrently(
           threads,
           t -> {
@@ -75,7 +75,7 @@ class GroupCommitTest {
               log.appendCommit(commit(t * 1000 + i));
             }
           });
-      int forces = faults.forces.get() - before;
+      int forces = faults.dataForces.get() - before;
       assertThat(forces).isLessThan(threads * perThread);
       assertThat(log.liveCommits()).hasSize(threads * perThread);
     }
@@ -145,10 +145,10 @@ class GroupCommitTest {
       CountDownLatch gate = new CountDownLatch(1);
       faults.forceGate = gate;
       try {
-        int forcesBefore = faults.forces.get();
+        int forcesBefore = faults.dataForces.get();
         Thread held = new Thread(() -> runUnchecked(() -> log.appendCommit(commit(0))));
         held.start(); // the writer takes it and is held in force()
-        while (faults.forces.get() == forcesBefore) {
+        while (faults.dataForces.get() == forcesBefore) {
           Thread.sleep(1);
         }
         for (int i = 1; i <= 4; i++) {

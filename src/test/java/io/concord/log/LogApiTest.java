@@ -140,11 +140,27 @@ class LogApiTest {
 
   @Test
   void segmentsArePreallocatedAndSizeOnDiskCountsThem() throws Exception {
-    try (TransactionLog log = TransactionLog.open(options().build())) {
+    int size = 8192;
+    try (TransactionLog log =
+        TransactionLog.open(
+            LogOptions.builder(directory).nodeId("node-a").segmentSizeBytes(size).build())) {
       log.appendCommit(commit(1));
-      assertThat(Files.size(LogFiles.onlySegment(directory))).isEqualTo(64 * 1024);
-      assertThat(log.sizeOnDiskBytes()).isEqualTo(64 * 1024);
+      assertThat(Files.size(LogFiles.onlySegment(directory))).isEqualTo(size);
+      assertThat(log.sizeOnDiskBytes()).isEqualTo(size);
+      Path spare = SegmentFiles.temporary(directory, 2);
+      assertThat(spare).as("no spare before the segment is half full").doesNotExist();
+      for (int i = 2; i < 60; i++) { // ~5 KB: past half of the segment, not yet full
+        log.appendCommit(commit(i));
+      }
+      assertThat(LogFiles.segments(directory)).hasSize(1);
+      // the spare for the next roll is zero-filled in the background and counts too
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!(Files.exists(spare) && Files.size(spare) == size) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(log.sizeOnDiskBytes()).isEqualTo(2 * size);
       assertThat(log.directory()).isEqualTo(directory);
     }
+    assertThat(SegmentFiles.listTemporary(directory)).as("unused spare deleted at close").isEmpty();
   }
 }

@@ -16,7 +16,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /** Round trips of random records through the codec and the segment reader. */
-class RecordCodecProperties {
+class RecordCodecPropertyTest {
 
   @Provide
   Arbitrary<byte[]> gtrids() {
@@ -30,7 +30,7 @@ class RecordCodecProperties {
             .all()
             .ofMinLength(1)
             .ofMaxLength(60)
-            .filter(RecordCodecProperties::isValidUnicode);
+            .filter(RecordCodecPropertyTest::isValidUnicode);
     Arbitrary<byte[]> bquals = Arbitraries.bytes().array(byte[].class).ofMaxSize(64);
     return Combinators.combine(names, bquals).as(BranchRecord::new);
   }
@@ -43,7 +43,10 @@ class RecordCodecProperties {
                 (gtrid, branches, time) ->
                     new LogEntry.Commit(new CommitRecord(gtrid, branches, time)));
     Arbitrary<String> details =
-        Arbitraries.strings().all().ofMaxLength(300).filter(RecordCodecProperties::isValidUnicode);
+        Arbitraries.strings()
+            .all()
+            .ofMaxLength(300)
+            .filter(RecordCodecPropertyTest::isValidUnicode);
     Arbitrary<LogEntry> heuristics =
         Combinators.combine(
                 gtrids(),
