@@ -2,13 +2,12 @@ package io.concord.recovery;
 
 import io.concord.log.BranchRecord;
 import io.concord.log.CommitRecord;
-import io.concord.log.HeuristicOutcome;
 import io.concord.log.HeuristicRecord;
 import io.concord.log.LogException;
 import io.concord.log.TransactionLog;
 import io.concord.recovery.RecoveryReport.Reason;
-import io.concord.recovery.ResourceSession.Answer;
-import io.concord.recovery.ResourceSession.Attempt;
+import io.concord.recovery.SessionCompletion.Action;
+import io.concord.recovery.SessionCompletion.Result;
 import io.concord.xa.ConcordXid;
 import io.concord.xa.XaErrorClassification;
 import java.time.Duration;
@@ -21,6 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 import org.slf4j.Logger;
@@ -48,6 +52,9 @@ import org.slf4j.LoggerFactory;
 final class RecoveryPass {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveryPass.class);
   private static final byte[] FIRST_BRANCH = {0, 0, 0, 1};
+
+  /** At most this many databases are completed at the same time. */
+  private static final int MAX_PARALLEL_SESSIONS = 8;
 
   private final TransactionLog log;
   private final RecoveryOptions options;
@@ -87,16 +94,6 @@ final class RecoveryPass {
     this.sources = sources;
     this.sightings = sightings;
     this.honourBackoff = honourBackoff;
-  }
-
-  /** A branch recovery decided to complete, and on which session. */
-  private record Action(XidKey key, Xid xid, boolean commit, ResourceSession session, String why) {}
-
-  /** The verified result of an action. */
-  private enum Result {
-    DONE,
-    HEURISTIC,
-    FAILED
   }
 
   RecoveryReport run() {
@@ -307,7 +304,7 @@ final class RecoveryPass {
     return listing.get(0);
   }
 
-  private static RecoveryReport.LeftAlone left(
+  static RecoveryReport.LeftAlone left(
       ResourceSession session, Xid xid, Reason reason, String detail) {
     return new RecoveryReport.LeftAlone(
         session.name(), readable(xid), gtridHex(xid), reason, detail);
@@ -315,194 +312,85 @@ final class RecoveryPass {
 
   // ---------------------------------------------------------------- execute
 
+  /**
+   * Completes the actions, one batch per session; batches of different sessions (databases) run in
+   * parallel on a few short-lived threads, then their findings are merged.
+   */
   private Map<XidKey, Result> execute(List<Action> actions) {
     Map<ResourceSession, List<Action>> bySession = new LinkedHashMap<>();
     for (Action a : actions) {
       bySession.computeIfAbsent(a.session(), s -> new ArrayList<>()).add(a);
     }
-    Map<XidKey, Result> results = new HashMap<>();
+    List<SessionCompletion> completions = new ArrayList<>();
     for (Map.Entry<ResourceSession, List<Action>> e : bySession.entrySet()) {
-      completeOn(e.getKey(), e.getValue(), results);
+      completions.add(new SessionCompletion(log, e.getKey(), e.getValue()));
+    }
+    if (completions.size() == 1) {
+      completions.get(0).run();
+    } else if (completions.size() > 1) {
+      runInParallel(completions);
+    }
+    Map<XidKey, Result> results = new HashMap<>();
+    for (SessionCompletion c : completions) {
+      results.putAll(c.results);
+      committed.addAll(c.committed);
+      rolledBack.addAll(c.rolledBack);
+      c.rolledBackKeys.forEach(sightings::forget);
+      leftAlone.addAll(c.leftAlone);
+      newHeuristics.addAll(c.newHeuristics);
+      errors.addAll(c.errors);
+      if (c.lost != null) {
+        unreachable.add(c.lost);
+        failedNames.add(c.session().name());
+        everySourceRead = false;
+      }
     }
     return results;
   }
 
+  private static void runInParallel(List<SessionCompletion> completions) {
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(completions.size(), MAX_PARALLEL_SESSIONS),
+            r -> {
+              Thread t = new Thread(r, "concord-recovery-completion-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (SessionCompletion c : completions) {
+        futures.add(pool.submit(c));
+      }
+      for (Future<?> f : futures) {
+        awaitUninterruptibly(f);
+      }
+    } finally {
+      pool.shutdown();
+    }
+  }
+
   /**
-   * Completes a batch on one session: every call once, then one listing; what is still listed is
-   * retried one by one, each right after a fresh listing (H2 rolls back one orphan per listing).
+   * Waits for a batch even if this thread is interrupted: a pass must not return while a batch is
+   * still completing branches (the interrupt is kept for the caller).
    */
-  private void completeOn(
-      ResourceSession session, List<Action> batch, Map<XidKey, Result> results) {
-    Map<XidKey, Attempt> last = new HashMap<>();
-    List<Action> toVerify = new ArrayList<>();
-    for (Action a : batch) {
-      Attempt attempt = attempt(session, a);
-      last.put(a.key(), attempt);
-      if (attempt.answer() == Answer.HEURISTIC) {
-        results.put(a.key(), heuristic(session, a, attempt));
-      } else {
-        toVerify.add(a);
-      }
-    }
-    if (toVerify.isEmpty()) {
-      return;
-    }
-    Map<XidKey, Xid> listed;
-    try {
-      listed = session.list();
-    } catch (RecoveryFailure f) {
-      unverifiable(session, toVerify, last, results, f);
-      return;
-    }
-    List<Action> stuck = new ArrayList<>();
-    for (Action a : toVerify) {
-      if (listed.containsKey(a.key())) {
-        stuck.add(a);
-      } else {
-        done(session, a, last.get(a.key()), results);
-      }
-    }
-    for (int i = 0; i < stuck.size(); i++) {
-      Action a = stuck.get(i);
+  private static void awaitUninterruptibly(Future<?> future) {
+    boolean interrupted = false;
+    while (true) {
       try {
-        if (i > 0) {
-          listed = session.list();
-        }
-        if (!listed.containsKey(a.key())) {
-          done(session, a, last.get(a.key()), results);
-          continue;
-        }
-      } catch (RecoveryFailure f) {
-        unverifiable(session, stuck.subList(i, stuck.size()), last, results, f);
-        return;
-      }
-      Attempt again = attempt(session, a);
-      last.put(a.key(), again);
-      if (again.answer() == Answer.HEURISTIC) {
-        results.put(a.key(), heuristic(session, a, again));
-        stuck.set(i, null);
+        future.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException e) {
+        // SessionCompletion.run() catches what it can; an Error is re-thrown here
+        throw new IllegalStateException("recovery completion failed", e.getCause());
       }
     }
-    try {
-      listed = session.list();
-    } catch (RecoveryFailure f) {
-      List<Action> rest =
-          stuck.stream().filter(a -> a != null && !results.containsKey(a.key())).toList();
-      unverifiable(session, rest, last, results, f);
-      return;
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
-    for (Action a : stuck) {
-      if (a == null || results.containsKey(a.key())) {
-        continue;
-      }
-      if (listed.containsKey(a.key())) {
-        results.put(a.key(), Result.FAILED);
-        leftAlone.add(
-            left(session, a.xid(), Reason.RETRY, verb(a) + " " + last.get(a.key()).describe()));
-        LOG.warn(
-            "recovery could not {} {} on {}: {}; still in doubt, retried on the next pass",
-            verb(a),
-            readable(a.xid()),
-            session.describe(),
-            last.get(a.key()).describe());
-      } else {
-        done(session, a, last.get(a.key()), results);
-      }
-    }
-  }
-
-  private static Attempt attempt(ResourceSession session, Action a) {
-    return a.commit() ? session.commit(a.xid()) : session.rollback(a.xid());
-  }
-
-  private static String verb(Action a) {
-    return a.commit() ? "commit" : "roll back";
-  }
-
-  private void done(ResourceSession session, Action a, Attempt attempt, Map<XidKey, Result> out) {
-    out.put(a.key(), Result.DONE);
-    if (!a.commit()) {
-      sightings.forget(a.key());
-    }
-    String detail = a.why();
-    if (attempt.answer() == Answer.READ_ONLY_GONE) {
-      detail += "; " + attempt.describe() + ": a read-only MariaDB branch, nothing to commit";
-    } else if (attempt.failure() != null) {
-      detail += "; no longer in doubt after " + attempt.describe();
-    }
-    if (attempt.forget()) {
-      session.forget(a.xid());
-    }
-    RecoveryReport.Branch branch =
-        new RecoveryReport.Branch(session.name(), readable(a.xid()), gtridHex(a.xid()), detail);
-    (a.commit() ? committed : rolledBack).add(branch);
-    LOG.info(
-        "recovery {} {} on {} ({})",
-        a.commit() ? "committed" : "rolled back",
-        readable(a.xid()),
-        session.describe(),
-        detail);
-  }
-
-  private void unverifiable(
-      ResourceSession session,
-      List<Action> actions,
-      Map<XidKey, Attempt> last,
-      Map<XidKey, Result> out,
-      RecoveryFailure failure) {
-    failedNames.add(session.name());
-    unreachable.add(new RecoveryReport.Unreachable(session.describe(), failure.getMessage()));
-    everySourceRead = false;
-    for (Action a : actions) {
-      out.put(a.key(), Result.FAILED);
-      Attempt attempt = last.get(a.key());
-      leftAlone.add(
-          left(
-              session,
-              a.xid(),
-              Reason.RETRY,
-              verb(a) + " " + (attempt == null ? "not attempted" : attempt.describe())));
-    }
-  }
-
-  /** Logs a heuristic outcome (forced) and only then lets the resource manager forget it. */
-  private Result heuristic(ResourceSession session, Action a, Attempt attempt) {
-    byte[] gtrid = a.xid().getGlobalTransactionId();
-    HeuristicOutcome outcome = attempt.outcome();
-    String detail =
-        (a.commit() ? "commit" : "rollback")
-            + " ("
-            + a.why()
-            + ") answered "
-            + attempt.describe()
-            + " on "
-            + session.describe();
-    HeuristicRecord record =
-        new HeuristicRecord(
-            gtrid,
-            new BranchRecord(session.name(), a.xid().getBranchQualifier()),
-            outcome,
-            System.currentTimeMillis(),
-            detail);
-    try {
-      log.appendHeuristic(record);
-    } catch (LogException | RuntimeException e) {
-      errors.add(
-          "heuristic outcome of "
-              + readable(a.xid())
-              + " could not be logged ("
-              + e.getMessage()
-              + "); the resource keeps it: "
-              + detail);
-      leftAlone.add(left(session, a.xid(), Reason.RETRY, detail));
-      return Result.FAILED;
-    }
-    newHeuristics.add(RecoveryReport.Heuristic.of(record));
-    LOG.error("HEURISTIC {} for {}: {}", outcome, readable(a.xid()), detail);
-    if (attempt.forget()) {
-      session.forget(a.xid());
-    }
-    return Result.HEURISTIC;
   }
 
   // ---------------------------------------------------------------- close out
@@ -674,7 +562,7 @@ final class RecoveryPass {
         .orElse(gtrid.hex());
   }
 
-  private static String gtridHex(Xid xid) {
+  static String gtridHex(Xid xid) {
     return new GtridKey(xid.getGlobalTransactionId()).hex();
   }
 }

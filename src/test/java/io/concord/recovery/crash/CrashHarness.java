@@ -247,7 +247,7 @@ final class CrashHarness implements AutoCloseable {
             "child-reader-" + run);
     reader.start();
     try {
-      if (!ready.await(90, TimeUnit.SECONDS)) {
+      if (!await(ready, child, 90)) {
         problems.add("child never became ready: " + tail(stderr));
         child.destroyForcibly();
       } else {
@@ -312,7 +312,7 @@ final class CrashHarness implements AutoCloseable {
         child.destroyForcibly();
       }
       case PAUSE_BEFORE_COMMIT -> {
-        if (!paused.await(90, TimeUnit.SECONDS)) {
+        if (!await(paused, child, 90)) {
           problems.add("child never reached " + spec);
           child.destroyForcibly();
           return;
@@ -326,6 +326,21 @@ final class CrashHarness implements AutoCloseable {
         // the child halts itself at the point, or runs to its end
       }
     }
+  }
+
+  /** Waits for a line of the child, giving up early when the child has died. */
+  private static boolean await(CountDownLatch latch, Process child, int seconds)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (latch.await(100, TimeUnit.MILLISECONDS)) {
+        return true;
+      }
+      if (!child.isAlive()) {
+        return latch.await(1, TimeUnit.SECONDS);
+      }
+    }
+    return false;
   }
 
   private void injectFault(RunSpec spec) throws Exception {
