@@ -54,7 +54,7 @@ final class RecoveryPass {
   private static final byte[] FIRST_BRANCH = {0, 0, 0, 1};
 
   /** At most this many databases are completed at the same time. */
-  private static final int MAX_PARALLEL_SESSIONS = 8;
+  private static final int MAX_PARALLEL_SESSIONS = 16;
 
   private final TransactionLog log;
   private final RecoveryOptions options;
@@ -318,8 +318,12 @@ final class RecoveryPass {
    */
   private Map<XidKey, Result> execute(List<Action> actions) {
     Map<ResourceSession, List<Action>> bySession = new LinkedHashMap<>();
+    Map<String, Integer> turn = new HashMap<>();
     for (Action a : actions) {
-      bySession.computeIfAbsent(a.session(), s -> new ArrayList<>()).add(a);
+      ResourceSession session = spread(a, turn);
+      bySession
+          .computeIfAbsent(session, s -> new ArrayList<>())
+          .add(new Action(a.key(), a.xid(), a.commit(), session, a.why()));
     }
     List<SessionCompletion> completions = new ArrayList<>();
     for (Map.Entry<ResourceSession, List<Action>> e : bySession.entrySet()) {
@@ -346,6 +350,29 @@ final class RecoveryPass {
       }
     }
     return results;
+  }
+
+  /**
+   * A source may hand out several resources of one database (same name) per scan: the branches of
+   * that database are then spread over them round-robin, so that the database's group commit can
+   * work for recovery too.
+   */
+  private ResourceSession spread(Action a, Map<String, Integer> turn) {
+    String name = a.session().name();
+    List<ResourceSession> twins = new ArrayList<>();
+    for (ResourceSession s : sessions) {
+      if (!s.failed()
+          && !s.lastResource()
+          && s.name().equals(name)
+          && s.listing().containsKey(a.key())) {
+        twins.add(s);
+      }
+    }
+    if (twins.size() <= 1) {
+      return a.session();
+    }
+    int next = turn.merge(name, 1, Integer::sum) - 1;
+    return twins.get(next % twins.size());
   }
 
   private static void runInParallel(List<SessionCompletion> completions) {

@@ -62,8 +62,14 @@ final class SessionCompletion implements Runnable {
 
   @Override
   public void run() {
+    long start = System.nanoTime();
     try {
       complete();
+      LOG.info(
+          "recovery completed {} branch(es) on {} in {} ms",
+          batch.size(),
+          session.describe(),
+          (System.nanoTime() - start) / 1_000_000);
     } catch (RuntimeException e) {
       // a bug or a driver surprise must not lose the other sessions' work: report, leave in doubt
       errors.add(session.describe() + ": completing failed unexpectedly: " + e);

@@ -662,6 +662,64 @@ class RecoveryManagerTest {
   }
 
   @Test
+  void completesDifferentDatabasesInParallel() throws Exception {
+    FakeDatabase pg = FakeDatabase.plain("pg");
+    FakeDatabase maria = FakeDatabase.plain("maria");
+    ConcordXid tx = newTransaction();
+    ConcordXid b2 = tx.withBranch(2);
+    pg.prepare(tx);
+    maria.prepare(b2);
+    logCommit(tx, "pg", tx, "maria", b2);
+    // each commit waits for the other: only parallel completion gets both through
+    java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+    java.util.function.Function<FakeDatabase.Call, XAException> meet =
+        call -> {
+          try {
+            both.await(5, TimeUnit.SECONDS);
+            return null;
+          } catch (Exception e) {
+            return xa(XAException.XAER_RMFAIL);
+          }
+        };
+    pg.script = meet;
+    maria.script = meet;
+    RecoveryManager m = manager();
+    m.addXAResourceRecovery(pg.recovery());
+    m.addXAResourceRecovery(maria.recovery());
+
+    RecoveryReport report = m.runOnce();
+
+    assertThat(report.committed()).hasSize(2);
+    assertThat(report.endedRecords()).isEqualTo(1);
+  }
+
+  @Test
+  void spreadsOneDatabasesBranchesOverEverySessionItsSourceHandsOut() throws Exception {
+    FakeDatabase pg = FakeDatabase.plain("pg");
+    pg.sessionsPerScan = 3;
+    Set<Object> usedSessions = ConcurrentHashMap.newKeySet();
+    pg.script =
+        call -> {
+          usedSessions.add(call.session());
+          return null;
+        };
+    for (int i = 0; i < 9; i++) {
+      ConcordXid tx = newTransaction();
+      pg.prepare(tx);
+      logCommit(tx, "pg", tx, "pg", tx.withBranch(2));
+    }
+    RecoveryManager m = manager();
+    m.addXAResourceRecovery(pg.recovery());
+
+    RecoveryReport report = m.runOnce();
+
+    assertThat(report.committed()).hasSize(9);
+    assertThat(report.endedRecords()).isEqualTo(9);
+    assertThat(usedSessions).hasSize(3);
+    assertThat(pg.sessionsClosed.get()).isEqualTo(3);
+  }
+
+  @Test
   void startupRecoveryWaitsForTheGraceAndRollsBackBeforeReturning() throws Exception {
     FakeDatabase pg = FakeDatabase.plain("pg");
     ConcordXid orphan = newTransaction();
