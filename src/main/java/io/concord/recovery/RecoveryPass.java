@@ -98,6 +98,11 @@ final class RecoveryPass {
 
   RecoveryReport run() {
     try {
+      Set<GtridKey> inFlightBefore = new HashSet<>();
+      inFlight
+          .snapshot()
+          .ifPresent(
+              xs -> xs.forEach(x -> inFlightBefore.add(new GtridKey(x.getGlobalTransactionId()))));
       Map<GtridKey, CommitRecord> before = byGtrid(log.liveCommits());
       Set<BranchKey> heuristicBranches = heuristicBranches();
       scan();
@@ -109,12 +114,14 @@ final class RecoveryPass {
       Map<GtridKey, ResourceSession> markerSessions = new HashMap<>();
       int foreign = collect(candidates, xids, markers, markerXids, markerSessions);
       for (Map.Entry<XidKey, Xid> e : xids.entrySet()) {
-        inFlightNow.computeIfAbsent(e.getKey().gtrid(), g -> inFlight.isInFlight(e.getValue()));
+        inFlightNow.computeIfAbsent(
+            e.getKey().gtrid(),
+            g -> inFlightBefore.contains(g) || inFlight.isInFlight(e.getValue()));
       }
       Map<GtridKey, CommitRecord> after = byGtrid(log.liveCommits());
 
       List<Action> actions =
-          decide(candidates, xids, markers, after, inFlightNow, heuristicBranches);
+          decide(candidates, xids, markers, before, after, inFlightNow, heuristicBranches);
       Map<XidKey, Result> results = execute(actions);
 
       closeRecords(before, after, results, heuristicBranches);
@@ -236,6 +243,7 @@ final class RecoveryPass {
       Map<XidKey, List<ResourceSession>> candidates,
       Map<XidKey, Xid> xids,
       Set<GtridKey> markers,
+      Map<GtridKey, CommitRecord> before,
       Map<GtridKey, CommitRecord> records,
       Map<GtridKey, Boolean> inFlightNow,
       Set<BranchKey> heuristicBranches) {
@@ -259,6 +267,11 @@ final class RecoveryPass {
         continue;
       }
       CommitRecord record = records.get(gtrid);
+      if (record != null && !before.containsKey(gtrid)) {
+        // its coordinator reached the commit point during this pass: probably still completing
+        leftAlone.add(left(first, xid, Reason.IN_FLIGHT, "COMMIT record written during this pass"));
+        continue;
+      }
       if (record != null) {
         ResourceSession session = sessionFor(record, key, c.getValue());
         actions.add(new Action(key, xid, true, session, "COMMIT record"));

@@ -290,6 +290,33 @@ class RecoveryManagerTest {
   }
 
   @Test
+  void leavesAloneATransactionInFlightBeforeTheScanEvenIfItFinishedSince() throws Exception {
+    FakeDatabase pg = FakeDatabase.plain("pg");
+    ConcordXid tx = newTransaction();
+    pg.prepare(tx);
+    logCommit(tx, "pg", tx, "pg", tx.withBranch(2));
+    // in flight when the pass starts; its coordinator finishes while the pass lists the resource
+    inFlight.add(tx);
+    pg.onRecover = () -> inFlight.remove(tx);
+    manager =
+        new RecoveryManager(
+            log,
+            RecoveryOptions.builder(NODE).orphanGrace(Duration.ZERO).build(),
+            InFlightTransactions.of(
+                xid -> inFlight.stream().anyMatch(x -> x.sameGlobalTransaction(xid)),
+                () -> List.copyOf(inFlight)));
+    manager.addXAResourceRecovery(pg.recovery());
+
+    RecoveryReport report = manager.runOnce();
+
+    assertThat(report.committed()).isEmpty();
+    assertThat(report.leftAlone())
+        .singleElement()
+        .satisfies(l -> assertThat(l.reason()).isEqualTo(Reason.IN_FLIGHT));
+    assertThat(pg.isPrepared(tx)).isTrue();
+  }
+
+  @Test
   void neverCommitsABranchOfARecordWhoseTransactionIsInFlight() throws Exception {
     FakeDatabase pg = FakeDatabase.plain("pg");
     ConcordXid live = newTransaction();
@@ -651,12 +678,21 @@ class RecoveryManagerTest {
 
     RecoveryReport first = m.runOnce();
 
+    // its coordinator may still be completing it: neither committed nor ended by this pass
     assertThat(first.endedRecords()).isZero();
+    assertThat(first.committed()).isEmpty();
+    assertThat(first.leftAlone())
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.reason()).isEqualTo(Reason.IN_FLIGHT);
+              assertThat(l.detail()).contains("COMMIT record written during this pass");
+            });
     assertThat(log.liveCommits()).hasSize(1);
     assertThat(pg.isPrepared(tx)).isTrue();
 
     RecoveryReport second = m.runOnce();
-    assertThat(second.committed()).hasSize(1);
+    assertThat(second.committed()).hasSize(2);
     assertThat(second.endedRecords()).isEqualTo(1);
     assertThat(pg.isPrepared(tx)).isFalse();
   }

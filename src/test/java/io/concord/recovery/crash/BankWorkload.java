@@ -3,6 +3,7 @@ package io.concord.recovery.crash;
 import io.concord.jdbc.ConcordDataSource;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
+import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
 import io.concord.tm.ConcordTransactionManager;
@@ -87,7 +88,7 @@ public final class BankWorkload {
                 .retryInitialDelay(Duration.ofMillis(200))
                 .retryMaxDelay(Duration.ofSeconds(2))
                 .build(),
-            tm::isInFlight);
+            InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
     InjectingTransactionManager injecting = new InjectingTransactionManager(tm, injector);
     List<ConcordDataSource> pools = new ArrayList<>();
     for (BankDatabase db : databases) {

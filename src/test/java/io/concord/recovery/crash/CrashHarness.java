@@ -3,6 +3,7 @@ package io.concord.recovery.crash;
 import io.concord.jdbc.ConcordDataSource;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
+import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
 import io.concord.recovery.RecoveryReport;
@@ -426,7 +427,7 @@ final class CrashHarness implements AutoCloseable {
                   .retryMaxDelay(Duration.ofSeconds(1))
                   .interval(Duration.ZERO)
                   .build(),
-              tm::isInFlight);
+              InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
       List<ConcordDataSource> pools = new ArrayList<>();
       RecoveryReport report;
       try {

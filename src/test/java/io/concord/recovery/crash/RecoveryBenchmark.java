@@ -4,6 +4,7 @@ import io.concord.jdbc.ConcordDataSource;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
 import io.concord.recovery.DriverRecoverySource;
+import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.PreparedBranches;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
@@ -166,7 +167,7 @@ public final class RecoveryBenchmark {
                     .orphanGrace(Duration.ZERO)
                     .interval(Duration.ZERO)
                     .build(),
-                tm::isInFlight);
+                InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
         List<ConcordDataSource> pools = new ArrayList<>();
         for (BankDatabase db : dbs.values()) {
           if (connections > 0) {
