@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 final class SessionCompletion implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(SessionCompletion.class);
 
+  /** Up to this many branches per database, each completed branch gets its own INFO line. */
+  private static final int DETAILED_BATCH = 100;
+
   /** A branch recovery decided to complete. */
   record Action(XidKey key, Xid xid, boolean commit, ResourceSession session, String why) {}
 
@@ -66,10 +69,13 @@ final class SessionCompletion implements Runnable {
     try {
       complete();
       LOG.info(
-          "recovery completed {} branch(es) on {} in {} ms",
+          "recovery completed {} branch(es) on {} in {} ms ({} committed, {} rolled back, {} left)",
           batch.size(),
           session.describe(),
-          (System.nanoTime() - start) / 1_000_000);
+          (System.nanoTime() - start) / 1_000_000,
+          committed.size(),
+          rolledBack.size(),
+          batch.size() - committed.size() - rolledBack.size());
     } catch (RuntimeException e) {
       // a bug or a driver surprise must not lose the other sessions' work: report, leave in doubt
       errors.add(session.describe() + ": completing failed unexpectedly: " + e);
@@ -191,12 +197,19 @@ final class SessionCompletion implements Runnable {
       rolledBack.add(branch);
       rolledBackKeys.add(a.key());
     }
-    LOG.info(
-        "recovery {} {} on {} ({})",
-        a.commit() ? "committed" : "rolled back",
-        RecoveryPass.readable(a.xid()),
-        session.describe(),
-        detail);
+    if (batch.size() <= DETAILED_BATCH || LOG.isDebugEnabled()) {
+      // a big batch (thousands after a long outage) is summarised in one line per database
+      LOG.atLevel(
+              batch.size() <= DETAILED_BATCH
+                  ? org.slf4j.event.Level.INFO
+                  : org.slf4j.event.Level.DEBUG)
+          .log(
+              "recovery {} {} on {} ({})",
+              a.commit() ? "committed" : "rolled back",
+              RecoveryPass.readable(a.xid()),
+              session.describe(),
+              detail);
+    }
   }
 
   private void unverifiable(List<Action> actions, Map<XidKey, Attempt> last, RecoveryFailure f) {
