@@ -71,6 +71,32 @@ final class CrashInjector {
     }
   }
 
+  /**
+   * Around the last resource's one-phase commit: returns false when the commit must not be sent (it
+   * is "lost"); throws {@code XAER_RMFAIL} after a commit that must look ambiguous.
+   */
+  boolean beforeLastResourceCommit(String resource, Xid xid) {
+    return !matches(CrashPoint.LOST_LAST_RESOURCE_COMMIT, resource);
+  }
+
+  void afterLastResourceCommit(String resource, Xid xid) throws javax.transaction.xa.XAException {
+    maybeFire(CrashPoint.AFTER_LAST_RESOURCE_COMMIT, resource, xid);
+    if (matches(CrashPoint.AMBIGUOUS_LAST_RESOURCE_COMMIT, resource)) {
+      javax.transaction.xa.XAException e =
+          new javax.transaction.xa.XAException("injected: connection lost after the commit");
+      e.errorCode = javax.transaction.xa.XAException.XAER_RMFAIL;
+      throw e;
+    }
+  }
+
+  /** True (once) when {@code event} is this injector's armed point for {@code resource}. */
+  private boolean matches(CrashPoint event, String resource) {
+    return event == point
+        && armed.get()
+        && (target == null || target.equals(resource))
+        && fired.compareAndSet(false, true);
+  }
+
   void beforeCommit(String resource, Xid xid) {
     State s = state.get();
     if (s.committed == 0) {
@@ -91,10 +117,7 @@ final class CrashInjector {
   }
 
   private void maybeFire(CrashPoint event, String resource, Xid xid) {
-    if (event != point || !armed.get() || (target != null && !target.equals(resource))) {
-      return;
-    }
-    if (!fired.compareAndSet(false, true)) {
+    if (!matches(event, resource)) {
       return;
     }
     if (point == CrashPoint.PAUSE_BEFORE_COMMIT) {

@@ -18,6 +18,15 @@ enum CrashPoint {
   AFTER_FIRST_COMMIT(true),
   /** {@code Runtime.halt} right after the last phase-2 commit returned, before the END record. */
   BEFORE_END(true),
+  /**
+   * {@code Runtime.halt} right after the last resource's one-phase commit returned: the last
+   * resource (and its commit marker) committed, the XA branches are prepared, no COMMIT record.
+   */
+  AFTER_LAST_RESOURCE_COMMIT(true),
+  /** The last resource commits, then its commit call throws {@code XAER_RMFAIL} (ambiguous). */
+  AMBIGUOUS_LAST_RESOURCE_COMMIT(true),
+  /** The last resource's commit call throws {@code XAER_RMFAIL} without committing. */
+  LOST_LAST_RESOURCE_COMMIT(true),
   /** {@code Runtime.halt} from a timer at a random moment. */
   RANDOM_HALT(false),
   /** {@code kill -9} ({@code Process.destroyForcibly}) by the harness at a random moment. */

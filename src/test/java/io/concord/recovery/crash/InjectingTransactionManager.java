@@ -14,6 +14,7 @@ import java.util.WeakHashMap;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
+import org.jboss.tm.LastResource;
 import org.jboss.tm.XAResourceWrapper;
 
 /**
@@ -35,7 +36,12 @@ final class InjectingTransactionManager implements TransactionManager {
 
   private XAResource wrap(XAResource resource) {
     synchronized (wrappers) {
-      return wrappers.computeIfAbsent(resource, r -> new InjectingResource((XAResourceWrapper) r));
+      return wrappers.computeIfAbsent(
+          resource,
+          r ->
+              r instanceof LastResource
+                  ? new InjectingLastResource((XAResourceWrapper) r)
+                  : new InjectingResource((XAResourceWrapper) r));
     }
   }
 
@@ -164,9 +170,32 @@ final class InjectingTransactionManager implements TransactionManager {
     }
   }
 
+  /** A last resource stays one for the TM, and its one-phase commit is reported. */
+  private final class InjectingLastResource extends InjectingResource implements LastResource {
+    InjectingLastResource(XAResourceWrapper delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void commit(Xid xid, boolean onePhase) throws XAException {
+      if (!onePhase) {
+        super.commit(xid, false);
+        return;
+      }
+      if (injector.beforeLastResourceCommit(delegate.getJndiName(), xid)) {
+        delegate.commit(xid, true);
+      } else {
+        XAException e = new XAException("injected: the commit never reached the database");
+        e.errorCode = XAException.XAER_RMFAIL;
+        throw e;
+      }
+      injector.afterLastResourceCommit(delegate.getJndiName(), xid);
+    }
+  }
+
   /** The enlisted resource as the TM sees it: same name, every call forwarded, events reported. */
-  private final class InjectingResource implements XAResourceWrapper {
-    private final XAResourceWrapper delegate;
+  private class InjectingResource implements XAResourceWrapper {
+    final XAResourceWrapper delegate;
 
     InjectingResource(XAResourceWrapper delegate) {
       this.delegate = delegate;
