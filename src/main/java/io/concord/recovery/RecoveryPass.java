@@ -56,6 +56,9 @@ final class RecoveryPass {
   /** At most this many databases are completed at the same time. */
   private static final int MAX_PARALLEL_SESSIONS = 16;
 
+  /** A pass slower than this logs where its time went. */
+  private static final long SLOW_PASS_NANOS = 1_000_000_000L;
+
   private final TransactionLog log;
   private final RecoveryOptions options;
   private final InFlightTransactions inFlight;
@@ -106,6 +109,7 @@ final class RecoveryPass {
       Map<GtridKey, CommitRecord> before = byGtrid(log.liveCommits());
       Set<BranchKey> heuristicBranches = heuristicBranches();
       scan();
+      long scanned = System.nanoTime();
       Map<GtridKey, Boolean> inFlightNow = new HashMap<>();
       Map<XidKey, List<ResourceSession>> candidates = new LinkedHashMap<>();
       Map<XidKey, Xid> xids = new HashMap<>();
@@ -122,10 +126,25 @@ final class RecoveryPass {
 
       List<Action> actions =
           decide(candidates, xids, markers, before, after, inFlightNow, heuristicBranches);
+      long decided = System.nanoTime();
       Map<XidKey, Result> results = execute(actions);
+      long completed = System.nanoTime();
 
       closeRecords(before, after, results, heuristicBranches);
       clearMarkers(markerXids, markerSessions, candidates.keySet());
+      long closed = System.nanoTime();
+      if (closed - passNanos > SLOW_PASS_NANOS) {
+        LOG.info(
+            "recovery pass took {} ms: listing {} ms, deciding {} ms, completing {} ms,"
+                + " closing records {} ms ({} branches listed, {} completed)",
+            (closed - passNanos) / 1_000_000,
+            (scanned - passNanos) / 1_000_000,
+            (decided - scanned) / 1_000_000,
+            (completed - decided) / 1_000_000,
+            (closed - completed) / 1_000_000,
+            candidates.size(),
+            results.size());
+      }
       return report(foreign);
     } finally {
       for (ResourceSession session : sessions) {
@@ -136,9 +155,14 @@ final class RecoveryPass {
 
   // ---------------------------------------------------------------- scan
 
+  /**
+   * Asks every due source for its resources (in order), lists all resources in parallel (a slow
+   * database does not hold up the others), then books what each source's resources answered.
+   */
   private void scan() {
     Duration initial = options.retryInitialDelay();
     Duration max = options.retryMaxDelay();
+    Map<RecoverySource, List<ResourceSession>> handedOut = new LinkedHashMap<>();
     for (RecoverySource source : sources) {
       if (honourBackoff && !source.due(passNanos)) {
         long waitMillis = Math.max(0, (source.nextAttemptNanos() - passNanos) / 1_000_000);
@@ -160,24 +184,45 @@ final class RecoveryPass {
         skipped(source);
         continue;
       }
+      List<ResourceSession> handed = new ArrayList<>();
+      for (XAResource resource : resources == null ? new XAResource[0] : resources) {
+        if (resource != null) {
+          ResourceSession session = new ResourceSession(resource);
+          handed.add(session);
+          sessions.add(session);
+        }
+      }
+      handedOut.put(source, handed);
+    }
+    List<Runnable> listings = new ArrayList<>();
+    for (ResourceSession session : sessions) {
+      listings.add(
+          () -> {
+            try {
+              session.list();
+            } catch (RecoveryFailure e) {
+              // kept in the session; booked below
+            }
+          });
+    }
+    runAll(listings);
+    for (Map.Entry<RecoverySource, List<ResourceSession>> e : handedOut.entrySet()) {
+      RecoverySource source = e.getKey();
       boolean allRead = true;
       boolean anyMarkers = false;
       List<String> names = new ArrayList<>();
-      for (XAResource resource : resources == null ? new XAResource[0] : resources) {
-        if (resource == null) {
-          continue;
-        }
-        ResourceSession session = new ResourceSession(resource);
+      for (ResourceSession session : e.getValue()) {
         names.add(session.name());
         anyMarkers |= session.lastResource();
-        sessions.add(session);
-        try {
-          session.list();
-        } catch (RecoveryFailure e) {
+        if (session.failed()) {
           allRead = false;
           failedNames.add(session.name());
-          unreachable.add(new RecoveryReport.Unreachable(session.describe(), e.getMessage()));
-          LOG.warn("recovery cannot read {}: {}", session.describe(), e.getMessage());
+          String why =
+              session.describe()
+                  + ": recover() failed: "
+                  + XaErrorClassification.describe(session.failure());
+          unreachable.add(new RecoveryReport.Unreachable(session.describe(), why));
+          LOG.warn("recovery cannot read {}", why);
           if (session.lastResource()) {
             markersComplete = false;
           }
@@ -256,7 +301,6 @@ final class RecoveryPass {
       Xid xid = xids.get(key);
       GtridKey gtrid = key.gtrid();
       ResourceSession first = c.getValue().get(0);
-      String readable = readable(xid);
       if (inFlightNow.get(gtrid)) {
         leftAlone.add(left(first, xid, Reason.IN_FLIGHT, ""));
         continue;
@@ -295,7 +339,9 @@ final class RecoveryPass {
       } else {
         leftAlone.add(left(first, xid, Reason.AWAITING_SECOND_SCAN, ""));
       }
-      LOG.debug("orphan {} on {}: due={}", readable, first.name(), due);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("orphan {} on {}: due={}", readable(xid), first.name(), due);
+      }
     }
     sightings.retainOnly(sightedOrphans);
     return actions;
@@ -342,11 +388,7 @@ final class RecoveryPass {
     for (Map.Entry<ResourceSession, List<Action>> e : bySession.entrySet()) {
       completions.add(new SessionCompletion(log, e.getKey(), e.getValue()));
     }
-    if (completions.size() == 1) {
-      completions.get(0).run();
-    } else if (completions.size() > 1) {
-      runInParallel(completions);
-    }
+    runAll(completions);
     Map<XidKey, Result> results = new HashMap<>();
     for (SessionCompletion c : completions) {
       results.putAll(c.results);
@@ -388,20 +430,25 @@ final class RecoveryPass {
     return twins.get(next % twins.size());
   }
 
-  private static void runInParallel(List<SessionCompletion> completions) {
+  /** Runs the tasks on a few short-lived threads (inline when there is only one). */
+  private static void runAll(List<? extends Runnable> tasks) {
+    if (tasks.size() <= 1) {
+      tasks.forEach(Runnable::run);
+      return;
+    }
     AtomicInteger n = new AtomicInteger();
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            Math.min(completions.size(), MAX_PARALLEL_SESSIONS),
+            Math.min(tasks.size(), MAX_PARALLEL_SESSIONS),
             r -> {
-              Thread t = new Thread(r, "concord-recovery-completion-" + n.incrementAndGet());
+              Thread t = new Thread(r, "concord-recovery-worker-" + n.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
     try {
       List<Future<?>> futures = new ArrayList<>();
-      for (SessionCompletion c : completions) {
-        futures.add(pool.submit(c));
+      for (Runnable task : tasks) {
+        futures.add(pool.submit(task));
       }
       for (Future<?> f : futures) {
         awaitUninterruptibly(f);
