@@ -53,6 +53,50 @@ final class Bank {
     }
   }
 
+  /**
+   * The last resource's audit rows against the legs: a transfer is audited exactly when its legs
+   * are present, and every acknowledged transfer is audited.
+   */
+  static List<String> checkAudit(
+      BankDatabase audit, List<BankDatabase> databases, Set<Long> acknowledged)
+      throws SQLException {
+    Set<Long> audited = new java.util.HashSet<>();
+    try (Connection c = audit.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("select transfer_id from transfer_audit")) {
+      while (rs.next()) {
+        audited.add(rs.getLong(1));
+      }
+    }
+    Set<Long> withLegs = new java.util.HashSet<>();
+    for (BankDatabase db : databases) {
+      try (Connection c = db.connect();
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("select distinct transfer_id from transfer_leg")) {
+        while (rs.next()) {
+          withLegs.add(rs.getLong(1));
+        }
+      }
+    }
+    List<String> problems = new ArrayList<>();
+    for (long id : audited) {
+      if (!withLegs.contains(id)) {
+        problems.add("transfer " + id + " committed on the last resource but its legs are absent");
+      }
+    }
+    for (long id : withLegs) {
+      if (!audited.contains(id)) {
+        problems.add("transfer " + id + " has its legs but the last resource has no audit row");
+      }
+    }
+    for (long id : acknowledged) {
+      if (!audited.contains(id)) {
+        problems.add("acknowledged transfer " + id + " has no audit row on the last resource");
+      }
+    }
+    return problems;
+  }
+
   /** One leg as found in a database. */
   record Leg(long transferId, long accountId, long amount, int databaseIndex) {}
 

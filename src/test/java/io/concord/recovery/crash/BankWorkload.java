@@ -1,6 +1,7 @@
 package io.concord.recovery.crash;
 
 import io.concord.jdbc.ConcordDataSource;
+import io.concord.jdbc.LastResourceDataSource;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
 import io.concord.recovery.InFlightTransactions;
@@ -46,12 +47,15 @@ public final class BankWorkload {
   public static void main(String[] args) throws Exception {
     Map<String, String> a = new HashMap<>();
     List<BankDatabase> databases = new ArrayList<>();
+    BankDatabase audit = null;
     for (String arg : args) {
       int eq = arg.indexOf('=');
       String key = arg.substring(0, eq);
       String value = arg.substring(eq + 1);
       if (key.equals("db")) {
         databases.add(BankDatabase.decode(value));
+      } else if (key.equals("lastResource")) {
+        audit = BankDatabase.decode(value);
       } else {
         a.put(key, value);
       }
@@ -102,6 +106,11 @@ public final class BankWorkload {
               .acquisitionTimeout(Duration.ofSeconds(10))
               .build());
     }
+    LastResourceDataSource lastResource =
+        audit == null
+            ? null
+            : CrashHarness.lastResourceDataSource(
+                audit, injecting, tm.transactionSynchronizationRegistry(), recovery);
     recovery.start();
     out.println("READY");
 
@@ -132,7 +141,16 @@ public final class BankWorkload {
               () -> {
                 try {
                   while (!stop.get()) {
-                    transfer(tm, pools, databases.size(), accounts, ids, random, injector, out);
+                    transfer(
+                        tm,
+                        pools,
+                        lastResource,
+                        databases.size(),
+                        accounts,
+                        ids,
+                        random,
+                        injector,
+                        out);
                     if (completed.incrementAndGet() >= armAfter) {
                       injector.arm();
                     }
@@ -159,6 +177,9 @@ public final class BankWorkload {
     for (ConcordDataSource pool : pools) {
       pool.close();
     }
+    if (lastResource != null) {
+      lastResource.close();
+    }
     recovery.close();
     tm.close();
     log.close();
@@ -169,6 +190,7 @@ public final class BankWorkload {
   private static void transfer(
       ConcordTransactionManager tm,
       List<ConcordDataSource> pools,
+      LastResourceDataSource lastResource,
       int databases,
       int accounts,
       AtomicLong ids,
@@ -207,6 +229,14 @@ public final class BankWorkload {
           insert.setLong(1, id);
           insert.setLong(2, leg[0]);
           insert.setLong(3, leg[1]);
+          insert.executeUpdate();
+        }
+      }
+      if (lastResource != null) {
+        try (Connection c = lastResource.getConnection();
+            PreparedStatement insert =
+                c.prepareStatement("insert into transfer_audit values (?)")) {
+          insert.setLong(1, id);
           insert.executeUpdate();
         }
       }

@@ -1,6 +1,7 @@
 package io.concord.recovery.crash;
 
 import io.concord.jdbc.ConcordDataSource;
+import io.concord.jdbc.LastResourceDataSource;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
 import io.concord.recovery.InFlightTransactions;
@@ -45,14 +46,29 @@ final class CrashHarness implements AutoCloseable {
     /** H2 (file), PostgreSQL and MariaDB. */
     ALL_THREE(List.of(DatabaseKind.H2_FILE, DatabaseKind.POSTGRES, DatabaseKind.MARIADB)),
     /** PostgreSQL and MariaDB only: verdicts about Concord, free of H2's own defects. */
-    SERVERS(List.of(DatabaseKind.POSTGRES, DatabaseKind.MARIADB));
+    SERVERS(List.of(DatabaseKind.POSTGRES, DatabaseKind.MARIADB)),
+    /**
+     * PostgreSQL and MariaDB as XA branches plus a non-XA last resource (a second PostgreSQL
+     * database behind Concord's marker-table {@code LastResourceDataSource}) that records every
+     * transfer in {@code transfer_audit}.
+     */
+    SERVERS_WITH_LAST_RESOURCE(List.of(DatabaseKind.POSTGRES, DatabaseKind.MARIADB), true);
 
     final List<DatabaseKind> kinds;
+    final boolean lastResource;
 
     Layout(List<DatabaseKind> kinds) {
+      this(kinds, false);
+    }
+
+    Layout(List<DatabaseKind> kinds, boolean lastResource) {
       this.kinds = kinds;
+      this.lastResource = lastResource;
     }
   }
+
+  /** The marker table of the last resource. */
+  static final String MARKER_TABLE = "concord_markers";
 
   /** A database fault injected while the child is paused before a phase-2 commit. */
   enum Fault {
@@ -127,6 +143,7 @@ final class CrashHarness implements AutoCloseable {
   private final Layout layout;
   private final List<TestDatabase> testDatabases = new ArrayList<>();
   private final List<BankDatabase> databases = new ArrayList<>();
+  private final BankDatabase lastResource;
   private final Path workDir;
   private final Path logDir;
   private final String node = "crash-" + UUID.randomUUID().toString().substring(0, 8);
@@ -150,6 +167,15 @@ final class CrashHarness implements AutoCloseable {
     Bank.create(databases, ACCOUNTS);
     for (BankDatabase db : databases) {
       db.shutdownIfH2();
+    }
+    if (layout.lastResource) {
+      TestDatabase db = TestDatabase.create(DatabaseKind.POSTGRES);
+      testDatabases.add(db);
+      db.execute("create table transfer_audit (transfer_id bigint primary key)");
+      lastResource =
+          new BankDatabase("audit", DatabaseKind.POSTGRES, db.jdbcUrl(), db.user(), db.password());
+    } else {
+      lastResource = null;
     }
   }
 
@@ -194,6 +220,9 @@ final class CrashHarness implements AutoCloseable {
     command.add("node=" + node);
     for (BankDatabase db : databases) {
       command.add("db=" + db.encode());
+    }
+    if (lastResource != null) {
+      command.add("lastResource=" + lastResource.encode());
     }
     command.add("accounts=" + ACCOUNTS);
     command.add("threads=" + THREADS);
@@ -282,6 +311,9 @@ final class CrashHarness implements AutoCloseable {
 
     RecoveryReport report = recover(spec, problems);
     Bank.Verdict verdict = Bank.check(databases, ACCOUNTS, plans, acknowledged);
+    if (lastResource != null) {
+      problems.addAll(Bank.checkAudit(lastResource, databases, acknowledged));
+    }
     for (BankDatabase db : databases) {
       List<String> left = prepared(db);
       if (!left.isEmpty()) {
@@ -458,7 +490,14 @@ final class CrashHarness implements AutoCloseable {
           unreachable.close();
           pools.add(pool(database(spec.target()), tm, recovery));
         }
-        report = recovery.start();
+        LastResourceDataSource audit = lastResource == null ? null : lastResource(tm, recovery);
+        try {
+          report = recovery.start();
+        } finally {
+          if (audit != null) {
+            audit.close();
+          }
+        }
       } finally {
         recovery.close();
         for (ConcordDataSource pool : pools) {
@@ -491,6 +530,32 @@ final class CrashHarness implements AutoCloseable {
         .synchronizationRegistry(tm.transactionSynchronizationRegistry())
         .recoveryRegistry(recovery)
         .maxSize(2)
+        .build();
+  }
+
+  private LastResourceDataSource lastResource(
+      ConcordTransactionManager tm, RecoveryManager recovery) {
+    return lastResourceDataSource(
+        lastResource, tm, tm.transactionSynchronizationRegistry(), recovery);
+  }
+
+  /** The audit database as Concord's marker-table last resource (child and harness alike). */
+  static LastResourceDataSource lastResourceDataSource(
+      BankDatabase db,
+      jakarta.transaction.TransactionManager tm,
+      jakarta.transaction.TransactionSynchronizationRegistry registry,
+      RecoveryManager recovery) {
+    org.postgresql.ds.PGSimpleDataSource plain = new org.postgresql.ds.PGSimpleDataSource();
+    plain.setUrl(db.urlWithLockTimeout());
+    plain.setUser(db.user());
+    plain.setPassword(db.password());
+    return LastResourceDataSource.builder(plain)
+        .resourceName(db.name())
+        .transactionManager(tm)
+        .synchronizationRegistry(registry)
+        .recoveryRegistry(recovery)
+        .markerTable(MARKER_TABLE)
+        .createMarkerTable(true)
         .build();
   }
 

@@ -138,6 +138,21 @@ class CrashMatrixTest {
   }
 
   @Test
+  void withANonXaLastResourceAndItsMarkerTable() throws Exception {
+    CrashHarness harness = harness(Layout.SERVERS_WITH_LAST_RESOURCE);
+    List<RunSpec> specs = new ArrayList<>();
+    specs.add(named(CrashPoint.AFTER_LAST_RESOURCE_COMMIT, "audit"));
+    specs.add(named(CrashPoint.AFTER_LAST_RESOURCE_COMMIT, "audit"));
+    specs.add(named(CrashPoint.AFTER_ALL_PREPARES, null));
+    specs.add(named(CrashPoint.AFTER_LOG_FORCE, null));
+    specs.add(named(CrashPoint.BEFORE_END, null));
+    for (int i = 0; i < 4; i++) {
+      specs.add(random(i % 2 == 0));
+    }
+    assertClean(runAll(harness, specs));
+  }
+
+  @Test
   void postgresBackendsKilledBetweenPrepareAndCommit() throws Exception {
     CrashHarness harness = harness(Layout.SERVERS);
     RunResult result =
