@@ -30,7 +30,8 @@ import javax.transaction.xa.XAResource;
  * a prepared branch only while its connection lives or through a crash, hence the halt).
  *
  * <p>Arguments {@code key=value}: {@code log}, {@code node}, {@code db} (h2, pg and maria, see
- * {@link BankDatabase#encode()}), {@code transactions}, {@code postgres}, {@code threads}.
+ * {@link BankDatabase#encode()}), {@code transactions}, {@code postgres}, {@code threads}, {@code
+ * branches}.
  */
 public final class InDoubtPreparer {
   private InDoubtPreparer() {}
@@ -52,6 +53,7 @@ public final class InDoubtPreparer {
     int transactions = Integer.parseInt(a.get("transactions"));
     int postgres = Integer.parseInt(a.get("postgres"));
     int threads = Integer.parseInt(a.getOrDefault("threads", "8"));
+    boolean pairs = Integer.parseInt(a.getOrDefault("branches", "2")) == 2;
     TransactionLog log =
         TransactionLog.open(LogOptions.builder(Path.of(a.get("log"))).nodeId(node).build());
     ConcordXid.Factory xids = new ConcordXid.Factory(node, log.incarnation());
@@ -69,24 +71,26 @@ public final class InDoubtPreparer {
                     i < transactions;
                     i = next.getAndIncrement()) {
                   ConcordXid first = xids.create(i + 1, 1);
-                  ConcordXid second = first.withBranch(2);
-                  BankDatabase one = i < postgres ? dbs.get("pg") : dbs.get("h2");
-                  BankDatabase two = dbs.get("maria");
-                  XAConnection c1 = prepare(one, first, i);
-                  XAConnection c2 = prepare(two, second, i);
-                  if (one.isH2()) {
-                    keptOpen.add(c1);
+                  List<BranchRecord> branches = new ArrayList<>();
+                  if (pairs) {
+                    ConcordXid second = first.withBranch(2);
+                    BankDatabase one = i < postgres ? dbs.get("pg") : dbs.get("h2");
+                    BankDatabase two = dbs.get("maria");
+                    XAConnection c1 = prepare(one, first, i);
+                    XAConnection c2 = prepare(two, second, i);
+                    keepOrClose(one, c1, keptOpen);
+                    keepOrClose(two, c2, keptOpen);
+                    branches.add(new BranchRecord(one.name(), first.getBranchQualifier()));
+                    branches.add(new BranchRecord(two.name(), second.getBranchQualifier()));
                   } else {
-                    c1.close();
+                    BankDatabase only =
+                        i < postgres ? dbs.get("pg") : dbs.get(i % 2 == 0 ? "h2" : "maria");
+                    keepOrClose(only, prepare(only, first, i), keptOpen);
+                    branches.add(new BranchRecord(only.name(), first.getBranchQualifier()));
                   }
-                  c2.close();
                   log.appendCommit(
                       new CommitRecord(
-                          first.getGlobalTransactionId(),
-                          List.of(
-                              new BranchRecord(one.name(), first.getBranchQualifier()),
-                              new BranchRecord(two.name(), second.getBranchQualifier())),
-                          System.currentTimeMillis()));
+                          first.getGlobalTransactionId(), branches, System.currentTimeMillis()));
                   long n = done.incrementAndGet();
                   if (n % 1000 == 0) {
                     out.println("PROGRESS " + n);
@@ -100,6 +104,16 @@ public final class InDoubtPreparer {
     }
     out.println("PREPARED " + done.get() + " " + keptOpen.size());
     Runtime.getRuntime().halt(CrashPoint.HALT_STATUS);
+  }
+
+  private static void keepOrClose(
+      BankDatabase db, XAConnection connection, ConcurrentLinkedQueue<XAConnection> keptOpen)
+      throws java.sql.SQLException {
+    if (db.isH2()) {
+      keptOpen.add(connection);
+    } else {
+      connection.close();
+    }
   }
 
   private static XAConnection prepare(BankDatabase db, ConcordXid xid, long id) throws Exception {

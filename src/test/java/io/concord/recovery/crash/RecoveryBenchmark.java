@@ -52,6 +52,7 @@ public final class RecoveryBenchmark {
   record Result(
       int transactions,
       int postgres,
+      int branchesPerTransaction,
       int connections,
       long prepareMillis,
       long recoveryMillis,
@@ -64,6 +65,7 @@ public final class RecoveryBenchmark {
       StringBuilder out = new StringBuilder();
       out.append(String.format("%-34s %10s%n", "in-doubt transactions", transactions));
       out.append(String.format("%-34s %10s%n", "  with a PostgreSQL branch", postgres));
+      out.append(String.format("%-34s %10s%n", "branches per transaction", branchesPerTransaction));
       out.append(
           String.format(
               "%-34s %10s%n",
@@ -93,21 +95,23 @@ public final class RecoveryBenchmark {
     int postgres = 100;
     int threads = 8;
     int connections = 0;
+    int branches = 2;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--transactions" -> transactions = Integer.parseInt(args[++i]);
         case "--postgres" -> postgres = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--connections" -> connections = Integer.parseInt(args[++i]);
+        case "--branches" -> branches = Integer.parseInt(args[++i]);
         default -> {
           System.err.println(
               "usage: RecoveryBenchmark [--transactions N] [--postgres M<=100] [--threads T]"
-                  + " [--connections K]");
+                  + " [--connections K] [--branches 1|2]");
           System.exit(2);
         }
       }
     }
-    Result result = run(transactions, postgres, threads, connections);
+    Result result = run(transactions, postgres, threads, connections, branches);
     System.out.print(result.table());
     System.exit(result.problems().isEmpty() ? 0 : 1);
   }
@@ -117,7 +121,12 @@ public final class RecoveryBenchmark {
    *     database, the production path); K &gt; 0: through a driver-level source handing out K
    *     connections per database, which recovery spreads the branches over
    */
-  static Result run(int transactions, int postgres, int threads, int connections) throws Exception {
+  static Result run(int transactions, int postgres, int threads, int connections, int branches)
+      throws Exception {
+    if (branches != 1 && branches != 2) {
+      throw new IllegalArgumentException(
+          "branches per transaction must be 1 or 2, got " + branches);
+    }
     if (postgres > 100 || postgres > transactions) {
       throw new IllegalArgumentException(
           "at most 100 (and at most --transactions) PostgreSQL transactions:"
@@ -147,7 +156,7 @@ public final class RecoveryBenchmark {
       String node = "bench-" + UUID.randomUUID().toString().substring(0, 8);
 
       long prepareStart = System.nanoTime();
-      prepareInChild(logDir, node, dbs, transactions, postgres, threads, work);
+      prepareInChild(logDir, node, dbs, transactions, postgres, threads, branches, work);
       long prepareMillis = (System.nanoTime() - prepareStart) / 1_000_000;
 
       List<String> problems = new ArrayList<>();
@@ -198,21 +207,18 @@ public final class RecoveryBenchmark {
       for (RecoveryReport.Branch b : report.committed()) {
         perResource.merge(b.resource(), 1, Integer::sum);
       }
-      if (report.committed().size() != 2 * transactions) {
+      if (report.committed().size() != branches * transactions) {
         problems.add(
-            "committed " + report.committed().size() + " branches, not " + 2 * transactions);
+            "committed " + report.committed().size() + " branches, not " + branches * transactions);
       }
       if (report.hasWorkLeft()) {
         problems.add("work left:\n" + report.toText().lines().limit(20).toList());
       }
+      long rest = (long) transactions - postgres;
       Map<String, Long> expectedRows =
-          Map.of(
-              "h2",
-              (long) transactions - postgres,
-              "pg",
-              (long) postgres,
-              "maria",
-              (long) transactions);
+          branches == 2
+              ? Map.of("h2", rest, "pg", (long) postgres, "maria", (long) transactions)
+              : Map.of("h2", (rest + 1) / 2, "pg", (long) postgres, "maria", rest / 2);
       for (BankDatabase db : dbs.values()) {
         try (Connection c = db.connect();
             Statement s = c.createStatement();
@@ -236,6 +242,7 @@ public final class RecoveryBenchmark {
       return new Result(
           transactions,
           postgres,
+          branches,
           connections,
           prepareMillis,
           recoveryMillis,
@@ -257,6 +264,7 @@ public final class RecoveryBenchmark {
       int transactions,
       int postgres,
       int threads,
+      int branches,
       Path work)
       throws Exception {
     List<String> command = new ArrayList<>();
@@ -274,6 +282,7 @@ public final class RecoveryBenchmark {
     command.add("transactions=" + transactions);
     command.add("postgres=" + postgres);
     command.add("threads=" + threads);
+    command.add("branches=" + branches);
     Path stderr = work.resolve("preparer.err");
     Process child = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     String prepared = null;

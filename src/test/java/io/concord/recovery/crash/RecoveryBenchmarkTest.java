@@ -24,10 +24,11 @@ class RecoveryBenchmarkTest {
             transactions,
             Math.min(postgres, transactions),
             8,
-            Integer.getInteger("concord.bench.connections", 0));
+            Integer.getInteger("concord.bench.connections", 0),
+            Integer.getInteger("concord.bench.branches", 2));
     System.out.print(result.table());
     assertThat(result.problems()).isEmpty();
-    assertThat(result.committed()).isEqualTo(2 * transactions);
+    assertThat(result.committed()).isEqualTo(result.branchesPerTransaction() * transactions);
     assertThat(result.ended()).isEqualTo(transactions);
     if (transactions >= 10_000) {
       assertThat(result.recoveryMillis())
