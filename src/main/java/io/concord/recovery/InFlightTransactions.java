@@ -1,5 +1,6 @@
 package io.concord.recovery;
 
+import io.concord.tm.ConcordTransactionManager;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
@@ -36,6 +37,12 @@ public interface InFlightTransactions {
    */
   default Optional<Collection<? extends Xid>> snapshot() {
     return Optional.empty();
+  }
+
+  /** The view of Concord's transaction manager. */
+  static InFlightTransactions of(ConcordTransactionManager tm) {
+    Objects.requireNonNull(tm, "transaction manager is null");
+    return of(tm::isInFlight, tm::inFlightXids);
   }
 
   /** An in-flight view from a membership test and a snapshot of in-flight branches. */

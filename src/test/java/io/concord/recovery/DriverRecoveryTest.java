@@ -244,7 +244,7 @@ class DriverRecoveryTest {
                   .orphanGrace(Duration.ZERO)
                   .interval(Duration.ZERO)
                   .build(),
-              InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
+              InFlightTransactions.of(tm));
       try (io.concord.jdbc.ConcordDataSource pool =
           io.concord.jdbc.ConcordDataSource.builder(db.xaDataSource())
               .resourceName(db.name())

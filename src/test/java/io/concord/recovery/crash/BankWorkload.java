@@ -92,7 +92,7 @@ public final class BankWorkload {
                 .retryInitialDelay(Duration.ofMillis(200))
                 .retryMaxDelay(Duration.ofSeconds(2))
                 .build(),
-            InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
+            InFlightTransactions.of(tm));
     InjectingTransactionManager injecting = new InjectingTransactionManager(tm, injector);
     List<ConcordDataSource> pools = new ArrayList<>();
     for (BankDatabase db : databases) {

@@ -459,7 +459,7 @@ final class CrashHarness implements AutoCloseable {
                   .retryMaxDelay(Duration.ofSeconds(1))
                   .interval(Duration.ZERO)
                   .build(),
-              InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
+              InFlightTransactions.of(tm));
       List<ConcordDataSource> pools = new ArrayList<>();
       RecoveryReport report;
       try {

@@ -68,7 +68,7 @@ class LastResourceRecoveryTest {
                     .orphanGrace(Duration.ofMillis(100))
                     .interval(Duration.ZERO)
                     .build(),
-                InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
+                InFlightTransactions.of(tm));
         CrashInjector injector =
             new CrashInjector(
                 lastResourceCommitted

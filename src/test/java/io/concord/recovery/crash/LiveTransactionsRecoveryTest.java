@@ -69,7 +69,7 @@ class LiveTransactionsRecoveryTest {
                     .orphanGrace(Duration.ofMillis(100))
                     .startupTimeout(Duration.ofSeconds(5))
                     .build(),
-                InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
+                InFlightTransactions.of(tm));
         // every prepare is followed by 300 ms with the branch prepared and the transaction live
         CrashInjector slowPrepare =
             new CrashInjector(

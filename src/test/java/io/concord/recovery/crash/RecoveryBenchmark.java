@@ -176,7 +176,7 @@ public final class RecoveryBenchmark {
                     .orphanGrace(Duration.ZERO)
                     .interval(Duration.ZERO)
                     .build(),
-                InFlightTransactions.of(tm::isInFlight, tm::inFlightXids));
+                InFlightTransactions.of(tm));
         List<ConcordDataSource> pools = new ArrayList<>();
         for (BankDatabase db : dbs.values()) {
           if (connections > 0) {
