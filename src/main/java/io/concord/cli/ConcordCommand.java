@@ -17,7 +17,7 @@ public final class ConcordCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Subcommand classes, one per capability; kept in one list so ordering in --help is stable. */
-  static final Class<?>[] SUBCOMMANDS = {};
+  static final Class<?>[] SUBCOMMANDS = {LogCommand.class};
 
   @Override
   public void run() {

@@ -8,9 +8,9 @@ public enum ForceMode {
    */
   FDATASYNC,
   /**
-   * No force at all. <b>Not durable</b>: an operating-system crash or power loss loses acknowledged
-   * commits and may leave the log unreadable. Only for tests and for measuring what the force
-   * costs.
+   * No force at all: not of batches, new segments, truncated tails or the directory. <b>Not
+   * durable</b>: an operating-system crash or power loss loses acknowledged commits and may leave
+   * the log unreadable. Only for tests and for measuring what the force costs.
    */
   NONE
 }

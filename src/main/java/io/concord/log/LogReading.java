@@ -3,6 +3,7 @@ package io.concord.log;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ final class LogReading {
 
   static LogReading read(LogOptions options) throws LogException {
     Path directory = options.directory();
-    List<Path> segments = TransactionLog.listSegments(directory);
+    List<Path> segments = listSegments(directory);
     List<SegmentScan> scans = new ArrayList<>(segments.size());
     for (int i = 0; i < segments.size(); i++) {
       Path segment = segments.get(i);
@@ -97,7 +98,7 @@ final class LogReading {
       SegmentScan scan = scans.get(i);
       boolean newest = i == scans.size() - 1;
       if (!scan.clean() && !scan.damage().tornTail()) {
-        TransactionLog.setAside(
+        setAside(
             scan.file(),
             scan.describeDamage()
                 + "; keeping the "
@@ -155,5 +156,23 @@ final class LogReading {
                 !(located.entry() instanceof LogEntry.Batch
                     || located.entry() instanceof LogEntry.Checkpoint))
         .count();
+  }
+
+  private static void setAside(Path segment, String why) throws LogException {
+    Path target = SegmentFiles.setAsideName(segment, System.currentTimeMillis());
+    try {
+      Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new LogException("Cannot set aside damaged segment " + segment + ": " + e, e);
+    }
+    LOG.warn("Set aside damaged segment {} as {} ({})", segment, target.getFileName(), why);
+  }
+
+  private static List<Path> listSegments(Path directory) throws LogException {
+    try {
+      return new ArrayList<>(SegmentFiles.list(directory));
+    } catch (IOException e) {
+      throw new LogException("Cannot list transaction log directory " + directory + ": " + e, e);
+    }
   }
 }

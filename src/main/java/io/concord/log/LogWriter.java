@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  * Every batch is forced before the next is written, which is what lets the reader recognise a torn
  * tail: only the last batch can be incomplete after a crash.
  *
- * <p>Segment roll (the checkpoint): when a batch does not fit the preallocated segment, a new one
- * is prepared under a temporary name (zero-filled, header, a snapshot of the live records, a
- * CHECKPOINT frame), forced, renamed into place and the directory forced; then every older segment
- * is deleted. Finished transactions are not copied, so disk use stays bounded.
+ * <p>Segment roll (the checkpoint): when a batch does not fit the preallocated segment, the next
+ * one, zero-filled in the background by the {@link SegmentPreparer} under a temporary name, gets
+ * the header, a snapshot of the live records and a CHECKPOINT frame, is forced, renamed into place
+ * and the directory forced; then every older segment is deleted. Finished transactions are not
+ * copied, so disk use stays bounded.
  */
 final class LogWriter {
 
@@ -46,14 +47,19 @@ final class LogWriter {
   /** Frames of one write, at most (a single larger record still goes alone). */
   static final int MAX_BATCH_BYTES = 1 << 20;
 
+  /** How long the writer spins for more work after a batch before it parks. */
+  static final long SPIN_NANOS = 50_000;
+
   /** Buffered END bytes that are written without waiting any longer. */
   static final int LAZY_FLUSH_BYTES = 64 * 1024;
-
-  private static final int ZERO_CHUNK = 1 << 20;
 
   /**
    * One record on its way to disk. An appender that needs the force waits on it with {@link
    * #awaitWritten()}; END records are queued with {@code awaited == false} and nobody waits.
+   *
+   * <p>Wake-up is a tree: the writer marks every waiter of a batch done and unparks only the first;
+   * each waiter that sees its outcome unparks two more (children {@code 2i+1, 2i+2}). The writer
+   * thus pays one unpark per batch instead of one per waiter, and goes back to writing.
    */
   static final class Pending {
     private static final int WAITING = 0;
@@ -64,8 +70,10 @@ final class LogWriter {
     final byte[] frame;
     final boolean awaited;
     private final Thread waiter;
+    private Pending[] group; // published by the volatile write of status
+    private int index;
+    private LogFailedException failure;
     private volatile int status = WAITING;
-    private volatile LogFailedException failure;
 
     Pending(LogEntry entry, byte[] frame, boolean awaited) {
       this.entry = entry;
@@ -74,15 +82,31 @@ final class LogWriter {
       this.waiter = awaited ? Thread.currentThread() : null;
     }
 
-    void complete() {
-      status = DONE;
-      LockSupport.unpark(waiter);
-    }
-
-    void fail(LogFailedException cause) {
-      failure = cause;
-      status = FAILED;
-      LockSupport.unpark(waiter);
+    /** Completes every waiter of {@code group} with success or {@code cause} and wakes them. */
+    static void completeAll(List<Pending> batch, LogFailedException cause) {
+      int count = 0;
+      for (Pending pending : batch) {
+        if (pending.awaited) {
+          count++;
+        }
+      }
+      if (count == 0) {
+        return;
+      }
+      Pending[] group = new Pending[count];
+      int i = 0;
+      for (Pending pending : batch) {
+        if (pending.awaited) {
+          pending.group = group;
+          pending.index = i;
+          pending.failure = cause;
+          group[i++] = pending;
+        }
+      }
+      for (Pending pending : group) {
+        pending.status = cause == null ? DONE : FAILED;
+      }
+      LockSupport.unpark(group[0].waiter);
     }
 
     /**
@@ -96,6 +120,13 @@ final class LogWriter {
         LockSupport.park(this);
         if (Thread.interrupted()) {
           interrupted = true;
+        }
+      }
+      int child = 2 * index + 1;
+      if (child < group.length) {
+        LockSupport.unpark(group[child].waiter);
+        if (child + 1 < group.length) {
+          LockSupport.unpark(group[child + 1].waiter);
         }
       }
       if (interrupted) {
@@ -125,9 +156,10 @@ final class LogWriter {
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final Semaphore capacity;
   private final AtomicBoolean parked = new AtomicBoolean();
+  private int taken; // records taken off the queue whose slots are not yet released
   private final Thread thread;
-  private final ByteBuffer buffer = ByteBuffer.allocateDirect(2 * MAX_BATCH_BYTES);
-  private ByteBuffer zeros;
+  private final SegmentPreparer preparer;
+  private ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024); // grows with the batches
 
   private FileChannel channel;
   private long sequence;
@@ -143,6 +175,7 @@ final class LogWriter {
     this.capacity = new Semaphore(options.maxPendingAppends());
     this.thread = new Thread(this::run, "concord-log-writer[" + directory + "]");
     this.thread.setDaemon(true);
+    this.preparer = new SegmentPreparer(options);
   }
 
   void start() {
@@ -224,6 +257,7 @@ final class LogWriter {
           write(batch, batchBytes);
         }
         closeChannel();
+        preparer.close();
         return;
       }
       if (!batch.isEmpty() && batchBytes + next.frame.length > MAX_BATCH_BYTES) {
@@ -260,14 +294,25 @@ final class LogWriter {
     return poll(Long.MAX_VALUE);
   }
 
-  /** The next queued record, or null after {@code nanos} without one. */
+  /**
+   * The next queued record, or null after {@code nanos} without one. Right after a batch it spins
+   * for a few microseconds (a lone appender's next commit usually arrives that fast, and a park
+   * plus unpark would cost more than the spin), then parks.
+   */
   private Pending poll(long nanos) {
-    long deadline = System.nanoTime() + nanos;
+    long now = System.nanoTime();
+    long deadline = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : now + nanos;
+    long spinUntil = now + Math.min(SPIN_NANOS, Math.max(0, nanos));
     while (true) {
       Pending next = next();
       if (next != null) {
         return next;
       }
+      if (System.nanoTime() < spinUntil) {
+        Thread.onSpinWait();
+        continue;
+      }
+      releaseTaken(); // never sleep on slots an appender may be waiting for
       parked.set(true);
       next = next(); // an appender may have queued before seeing parked == true
       if (next != null) {
@@ -275,11 +320,11 @@ final class LogWriter {
         return next;
       }
       long remaining = deadline - System.nanoTime();
-      if (nanos != Long.MAX_VALUE && remaining <= 0) {
+      if (deadline != Long.MAX_VALUE && remaining <= 0) {
         parked.set(false);
         return null;
       }
-      if (nanos == Long.MAX_VALUE) {
+      if (deadline == Long.MAX_VALUE) {
         LockSupport.park(this);
       } else {
         LockSupport.parkNanos(this, remaining);
@@ -294,14 +339,22 @@ final class LogWriter {
   private Pending next() {
     Pending next = queue.poll();
     if (next != null && next != CLOSE) {
-      capacity.release();
+      taken++;
     }
     return next;
   }
 
+  /** Gives the queue slots of the records taken so far back to the appenders, in one step. */
+  private void releaseTaken() {
+    if (taken > 0) {
+      capacity.release(taken);
+      taken = 0;
+    }
+  }
+
   private void initialize() throws IOException {
     for (Path temporary : SegmentFiles.listTemporary(directory)) {
-      LOG.info("Deleting {}: a segment creation that a crash interrupted", temporary);
+      LOG.info("Deleting {}: a spare or new segment the previous run did not finish", temporary);
       Files.delete(temporary);
     }
     if (start.create()) {
@@ -315,15 +368,20 @@ final class LogWriter {
       position = start.position();
       limit = Math.max(options.segmentSizeBytes(), channel.size());
       if (start.zeroTo() > start.zeroFrom()) {
-        writeZeros(channel, start.zeroFrom(), start.zeroTo());
-        channel.force(false);
+        SegmentPreparer.zeroFill(channel, start.zeroFrom(), start.zeroTo());
+        force(channel, false);
       }
+      preparer.prepare(sequence + 1, limit); // roll() starts it in the other case
     }
     deleteObsolete(start.obsolete());
   }
 
   /** Writes one batch and forces it; on failure kills the log. */
   private void write(List<Pending> batch, int frameBytes) {
+    releaseTaken();
+    // A pending interrupt would close the channel at its next blocking call. Nobody should
+    // interrupt this thread, but if someone did, it must not kill the log.
+    Thread.interrupted();
     if (failure != null) {
       failAll(batch, failure);
       return;
@@ -343,9 +401,7 @@ final class LogWriter {
       }
       out.flip();
       writeFully(channel, out, at);
-      if (options.forceMode() == ForceMode.FDATASYNC) {
-        channel.force(false);
-      }
+      force(channel, false);
       position = at + total;
     } catch (Throwable t) {
       fail(
@@ -357,15 +413,14 @@ final class LogWriter {
       return;
     }
     state.applyAll(batch);
-    for (Pending pending : batch) {
-      if (pending.awaited) {
-        pending.complete();
-      }
-    }
+    Pending.completeAll(batch, null);
   }
 
   private ByteBuffer buffer(long total) {
-    return total <= buffer.capacity() ? buffer : ByteBuffer.allocateDirect((int) total);
+    if (total > buffer.capacity()) {
+      buffer = ByteBuffer.allocateDirect(Integer.highestOneBit((int) total - 1) << 1);
+    }
+    return buffer;
   }
 
   /** Starts the next segment with a snapshot of the live records, then deletes older ones. */
@@ -384,19 +439,35 @@ final class LogWriter {
       size = grown;
     }
     Path temporary = SegmentFiles.temporary(directory, next);
-    Files.deleteIfExists(temporary);
-    FileChannel created =
-        options
-            .channelOpener()
-            .open(
-                temporary,
-                StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+    SegmentPreparer.Spare spare = preparer.take(next);
+    FileChannel created;
+    if (spare != null && spare.size() >= size) {
+      // zero-filled and forced with its metadata in the background: only the head is new
+      created =
+          options
+              .channelOpener()
+              .open(temporary, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      size = spare.size();
+    } else {
+      if (spare != null) {
+        Files.deleteIfExists(spare.file());
+      }
+      Files.deleteIfExists(temporary);
+      created =
+          options
+              .channelOpener()
+              .open(
+                  temporary,
+                  StandardOpenOption.CREATE_NEW,
+                  StandardOpenOption.READ,
+                  StandardOpenOption.WRITE);
+    }
     try {
-      writeZeros(created, head.length, size);
+      if (spare == null || spare.size() < size) {
+        SegmentPreparer.zeroFill(created, head.length, size);
+      }
       writeFully(created, ByteBuffer.wrap(head), 0);
-      created.force(true);
+      force(created, spare == null); // a spare's size and allocation were forced when prepared
       Files.move(temporary, SegmentFiles.segment(directory, next), StandardCopyOption.ATOMIC_MOVE);
       forceDirectory();
     } catch (IOException | RuntimeException e) {
@@ -411,6 +482,7 @@ final class LogWriter {
     if (previous != null) {
       previous.close();
     }
+    preparer.prepare(next + 1, size); // a grown segment is followed by one as large
     List<Path> older = new ArrayList<>();
     for (Path segment : SegmentFiles.list(directory)) {
       if (SegmentFiles.sequenceOf(segment) < next) {
@@ -452,19 +524,18 @@ final class LogWriter {
   }
 
   private void forceDirectory() throws IOException {
+    if (options.forceMode() == ForceMode.NONE) {
+      return;
+    }
     try (FileChannel directoryChannel = FileChannel.open(directory, StandardOpenOption.READ)) {
       directoryChannel.force(true);
     }
   }
 
-  private void writeZeros(FileChannel target, long from, long to) throws IOException {
-    if (zeros == null) {
-      zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
-    }
-    for (long at = from; at < to; at += ZERO_CHUNK) {
-      zeros.clear();
-      zeros.limit((int) Math.min(ZERO_CHUNK, to - at));
-      writeFully(target, zeros, at);
+  /** Forces {@code target} unless the log runs without forcing ({@link ForceMode#NONE}). */
+  private void force(FileChannel target, boolean metadata) throws IOException {
+    if (options.forceMode() == ForceMode.FDATASYNC) {
+      target.force(metadata);
     }
   }
 
@@ -495,11 +566,7 @@ final class LogWriter {
   }
 
   private void failAll(List<Pending> batch, LogFailedException cause) {
-    for (Pending pending : batch) {
-      if (pending.awaited) {
-        pending.fail(cause);
-      }
-    }
+    Pending.completeAll(batch, cause);
   }
 
   private void closeChannel() {

@@ -69,6 +69,13 @@ final class RecordLimits {
 
   /** Strict UTF-8: a string with an unpaired surrogate would not read back equal. */
   static byte[] utf8(String text, String what) {
+    boolean surrogates = false;
+    for (int i = 0; i < text.length() && !surrogates; i++) {
+      surrogates = Character.isSurrogate(text.charAt(i));
+    }
+    if (!surrogates) {
+      return text.getBytes(StandardCharsets.UTF_8); // fast path: always exact without surrogates
+    }
     try {
       ByteBuffer encoded =
           StandardCharsets.UTF_8

@@ -8,10 +8,9 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -44,7 +43,7 @@ public final class TransactionLog implements AutoCloseable {
   private final LiveState state;
   private final long incarnation;
   private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
-  private LogWriter writer;
+  private final LogWriter writer;
   private boolean closed;
 
   private TransactionLog(
@@ -52,12 +51,14 @@ public final class TransactionLog implements AutoCloseable {
       FileChannel lockChannel,
       FileLock lock,
       LiveState state,
-      long incarnation) {
+      long incarnation,
+      LogWriter writer) {
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.state = state;
     this.incarnation = incarnation;
+    this.writer = writer;
   }
 
   /**
@@ -81,10 +82,10 @@ public final class TransactionLog implements AutoCloseable {
       lock = acquire(lockChannel, directory);
       LogReading reading = LogReading.read(options);
       long incarnation = Math.max(reading.state().incarnation() + 1, System.currentTimeMillis());
+      LogWriter writer = new LogWriter(options, reading.state(), reading.start());
       TransactionLog log =
-          new TransactionLog(options, lockChannel, lock, reading.state(), incarnation);
-      log.writer = new LogWriter(options, reading.state(), reading.start());
-      log.writer.start();
+          new TransactionLog(options, lockChannel, lock, reading.state(), incarnation, writer);
+      writer.start();
       try {
         log.appendForced(new LogEntry.Incarnation(incarnation));
       } catch (LogException e) {
@@ -214,12 +215,21 @@ public final class TransactionLog implements AutoCloseable {
     return options.directory();
   }
 
-  /** Bytes of the segment files (preallocated size included). */
+  /**
+   * Bytes of the segment files, preallocated size included, and of the spare segment being prepared
+   * for the next roll.
+   */
   public long sizeOnDiskBytes() {
     long total = 0;
     try {
-      for (Path segment : SegmentFiles.list(options.directory())) {
-        total += Files.size(segment);
+      List<Path> files = SegmentFiles.list(options.directory());
+      files.addAll(SegmentFiles.listTemporary(options.directory()));
+      for (Path file : files) {
+        try {
+          total += Files.size(file);
+        } catch (NoSuchFileException e) {
+          // deleted by the writer (checkpoint) while we counted: no longer on disk
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -240,9 +250,7 @@ public final class TransactionLog implements AutoCloseable {
     } finally {
       closing.writeLock().unlock();
     }
-    if (writer != null) {
-      writer.shutdown();
-    }
+    writer.shutdown();
     release(lockChannel, lock);
     LOG.info("Closed transaction log {}", options.directory());
   }
@@ -292,24 +300,6 @@ public final class TransactionLog implements AutoCloseable {
       } catch (IOException e) {
         LOG.warn("Closing the log lock file failed: {}", e.toString());
       }
-    }
-  }
-
-  static void setAside(Path segment, String why) throws LogException {
-    Path target = SegmentFiles.setAsideName(segment, System.currentTimeMillis());
-    try {
-      Files.move(segment, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new LogException("Cannot set aside damaged segment " + segment + ": " + e, e);
-    }
-    LOG.warn("Set aside damaged segment {} as {} ({})", segment, target.getFileName(), why);
-  }
-
-  static List<Path> listSegments(Path directory) throws LogException {
-    try {
-      return new ArrayList<>(SegmentFiles.list(directory));
-    } catch (IOException e) {
-      throw new LogException("Cannot list transaction log directory " + directory + ": " + e, e);
     }
   }
 }

@@ -24,6 +24,11 @@ final class FaultyChannel extends FileChannel {
     final AtomicInteger forcesUntilFailure = new AtomicInteger(Integer.MAX_VALUE);
     final AtomicInteger forces = new AtomicInteger();
 
+    /** {@code force(false)} calls: the writer's batch forces (spares are forced with metadata). */
+    final AtomicInteger dataForces = new AtomicInteger();
+
+    volatile java.util.concurrent.CountDownLatch forceGate;
+
     LogOptions.ChannelOpener opener() {
       return (path, options) -> new FaultyChannel(FileChannel.open(path, options), this);
     }
@@ -86,6 +91,17 @@ final class FaultyChannel extends FileChannel {
       throw new IOException("Input/output error (injected fsync failure)");
     }
     faults.forces.incrementAndGet();
+    if (!metaData) {
+      faults.dataForces.incrementAndGet();
+    }
+    java.util.concurrent.CountDownLatch gate = faults.forceGate;
+    if (gate != null && !metaData) { // holds the writer's batch forces only
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException("interrupted while held at the force gate");
+      }
+    }
     delegate.force(metaData);
   }
 

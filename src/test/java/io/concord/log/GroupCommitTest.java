@@ -1,0 +1,237 @@
+package io.concord.log;
+
+import static io.concord.log.TransactionLogTest.commit;
+import static io.concord.log.TransactionLogTest.gtrid;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Group commit: one force per lone commit, shared forces under concurrency, interrupts, idling. */
+class GroupCommitTest {
+
+  @TempDir Path directory;
+  final FaultyChannel.Faults faults = new FaultyChannel.Faults();
+
+  LogOptions.Builder options() {
+    return LogOptions.builder(directory)
+        .nodeId("node-a")
+        .segmentSizeBytes(1024 * 1024)
+        .channelOpener(faults.opener());
+  }
+
+  @Test
+  void oneThreadAlonePaysExactlyOneForcePerCommitAndEndsRideAlong() throws Exception {
+    try (TransactionLog log =
+        TransactionLog.open(options().endDelayNanos(TimeUnit.SECONDS.toNanos(30)).build())) {
+      int before = faults.dataForces.get();
+      for (int i = 0; i < 100; i++) {
+        log.appendCommit(commit(i));
+        log.appendEnd(gtrid(i)); // as the TM does after phase 2: not forced on its own
+      }
+      assertThat(faults.dataForces.get() - before).isEqualTo(100);
+      assertThat(log.liveCommits()).hasSize(1); // the last END is still waiting for a ride
+    }
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      assertThat(log.liveCommits()).isEmpty(); // close wrote the last END
+    }
+  }
+
+  @Test
+  void endWithoutAnyLaterCommitIsWrittenAfterTheDelay() throws Exception {
+    try (TransactionLog log =
+        TransactionLog.open(options().endDelayNanos(TimeUnit.MILLISECONDS.toNanos(20)).build())) {
+      log.appendCommit(commit(1));
+      log.appendEnd(gtrid(1));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!log.liveCommits().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(log.liveCommits()).isEmpty();
+    }
+  }
+
+  @Test
+  void concurrentCommitsShareForces() throws Exception {
+    int threads = 16;
+    int perThread = 50;
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      int before = faults.dataForces.get();
+      runConcurrently(
+          threads,
+          t -> {
+            for (int i = 0; i < perThread; i++) {
+              log.appendCommit(commit(t * 1000 + i));
+            }
+          });
+      int forces = faults.dataForces.get() - before;
+      assertThat(forces).isLessThan(threads * perThread);
+      assertThat(log.liveCommits()).hasSize(threads * perThread);
+    }
+  }
+
+  @Test
+  void interruptedAppendersStillGetTheirOutcomeAndTheLogSurvives() throws Exception {
+    int threads = 8;
+    int perThread = 100;
+    AtomicInteger interruptedReturns = new AtomicInteger();
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      List<Thread> workers = new ArrayList<>();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      for (int t = 0; t < threads; t++) {
+        int base = t * 1000;
+        Thread worker =
+            new Thread(
+                () -> {
+                  try {
+                    for (int i = 0; i < perThread; i++) {
+                      log.appendCommit(commit(base + i));
+                      if (Thread.interrupted()) {
+                        interruptedReturns.incrementAndGet();
+                      }
+                      log.appendEnd(gtrid(base + i));
+                    }
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                });
+        workers.add(worker);
+        worker.start();
+      }
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread interrupter =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  workers.get(ThreadLocalRandom.current().nextInt(threads)).interrupt();
+                  try {
+                    Thread.sleep(0, 200_000);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      interrupter.start();
+      for (Thread worker : workers) {
+        worker.join();
+      }
+      stop.set(true);
+      interrupter.join();
+      assertThat(failure.get()).isNull();
+      assertThat(interruptedReturns.get()).isPositive(); // interrupts did land during appends
+      Thread.currentThread().interrupt();
+      log.appendCommit(commit(99_999)); // the log is healthy, the channel still open
+      assertThat(Thread.interrupted()).as("interrupt status restored").isTrue();
+    }
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      assertThat(log.liveCommits()).containsExactly(commit(99_999));
+    }
+  }
+
+  @Test
+  void fullQueueBlocksAppendersUntilTheWriterCatchesUp() throws Exception {
+    try (TransactionLog log = TransactionLog.open(options().maxPendingAppends(4).build())) {
+      CountDownLatch gate = new CountDownLatch(1);
+      faults.forceGate = gate;
+      try {
+        int forcesBefore = faults.dataForces.get();
+        Thread held = new Thread(() -> runUnchecked(() -> log.appendCommit(commit(0))));
+        held.start(); // the writer takes it and is held in force()
+        while (faults.dataForces.get() == forcesBefore) {
+          Thread.sleep(1);
+        }
+        for (int i = 1; i <= 4; i++) {
+          log.appendEnd(gtrid(i)); // fills the queue of 4
+        }
+        Thread blocked = new Thread(() -> runUnchecked(() -> log.appendEnd(gtrid(5))));
+        blocked.start();
+        Thread.sleep(200);
+        assertThat(blocked.getState())
+            .as("appender blocked by back-pressure")
+            .isEqualTo(Thread.State.WAITING);
+        gate.countDown();
+        blocked.join(10_000);
+        held.join(10_000);
+        assertThat(blocked.isAlive()).isFalse();
+        assertThat(held.isAlive()).isFalse();
+      } finally {
+        faults.forceGate = null;
+        gate.countDown();
+      }
+    }
+  }
+
+  @Test
+  void idleWriterDoesNotSpin() throws Exception {
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      log.appendCommit(commit(1));
+      log.appendEnd(gtrid(1));
+      Thread.sleep(200); // let the END go out
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      Thread writer =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().equals("concord-log-writer[" + directory + "]"))
+              .findFirst()
+              .orElseThrow();
+      long before = threads.getThreadCpuTime(writer.getId());
+      Thread.sleep(1000);
+      long used = threads.getThreadCpuTime(writer.getId()) - before;
+      assertThat(used).as("writer CPU nanos while idle for 1 s").isLessThan(20_000_000L);
+    }
+  }
+
+  interface Body {
+    void run(int thread) throws Exception;
+  }
+
+  interface Action {
+    void run() throws Exception;
+  }
+
+  static void runUnchecked(Action action) {
+    try {
+      action.run();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  static void runConcurrently(int threads, Body body) throws Exception {
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int index = t;
+      Thread worker =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  body.run(index);
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                }
+              });
+      workers.add(worker);
+      worker.start();
+    }
+    start.countDown();
+    for (Thread worker : workers) {
+      worker.join();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+  }
+}
