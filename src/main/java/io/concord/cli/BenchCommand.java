@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 final class BenchCommand implements Runnable {
 
   /** Benchmark subcommands, one class per measured component. */
-  static final Class<?>[] SUBCOMMANDS = {LogBenchCommand.class};
+  static final Class<?>[] SUBCOMMANDS = {LogBenchCommand.class, TmBenchCommand.class};
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

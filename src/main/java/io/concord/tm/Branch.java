@@ -42,7 +42,10 @@ final class Branch {
 
   final XAResource resource;
   final ConcordXid xid;
-  final ResourceName name;
+
+  /** The stable resource name written into log records. */
+  final String name;
+
   final int order;
 
   int association = ASSOCIATED;
@@ -51,7 +54,7 @@ final class Branch {
   /** True once {@code XAResource.end} was sent to the driver (exactly once, before completion). */
   boolean ended;
 
-  Branch(XAResource resource, ConcordXid xid, ResourceName name) {
+  Branch(XAResource resource, ConcordXid xid, String name) {
     this.resource = resource;
     this.xid = xid;
     this.name = name;
@@ -59,6 +62,11 @@ final class Branch {
         resource instanceof LastResource
             ? LAST
             : resource instanceof FirstResource ? FIRST : ORDINARY;
+  }
+
+  /** The name plus product and version, for messages. */
+  String describe() {
+    return ResourceName.describe(resource, name);
   }
 
   @Override

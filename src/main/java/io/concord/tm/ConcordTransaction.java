@@ -229,12 +229,12 @@ final class ConcordTransaction implements Transaction {
             "enlistResource: "
                 + this
                 + " already has a last resource ("
-                + lastResource.name.describe()
+                + lastResource.describe()
                 + "); at most one non-XA resource can take part in a transaction");
       }
       ConcordXid xid =
           branchCount == 0 ? firstXidLocked() : firstXidLocked().withBranch(branchCount + 1);
-      ResourceName name = ResourceName.of(resource);
+      String name = ResourceName.of(resource);
       try {
         resource.start(xid, XAResource.TMNOFLAGS);
       } catch (XAException | RuntimeException e) {
@@ -242,7 +242,7 @@ final class ConcordTransaction implements Transaction {
         SystemException failure =
             new SystemException(
                 "enlistResource: XAResource.start failed on "
-                    + name.describe()
+                    + ResourceName.describe(resource, name)
                     + " for "
                     + xid
                     + ": "
@@ -334,7 +334,7 @@ final class ConcordTransaction implements Transaction {
         case XAResource.TMFAIL -> {
           branch.association = Branch.DELISTED;
           markRollbackOnlyLocked(
-              new IllegalStateException(branch.name.describe() + " was delisted with TMFAIL"));
+              new IllegalStateException(branch.describe() + " was delisted with TMFAIL"));
         }
         default -> branch.association = Branch.DELISTED;
       }
@@ -767,7 +767,7 @@ final class ConcordTransaction implements Transaction {
           RollbackException failure =
               new RollbackException(
                   "commit: one-phase commit of "
-                      + branch.name.describe()
+                      + branch.describe()
                       + " for "
                       + branch.xid
                       + " was refused ("
@@ -823,7 +823,7 @@ final class ConcordTransaction implements Transaction {
             "commit: "
                 + call
                 + " failed on "
-                + failed.name.describe()
+                + failed.describe()
                 + " for "
                 + failed.xid
                 + " ("
@@ -922,7 +922,7 @@ final class ConcordTransaction implements Transaction {
             LOG.warn(
                 "commit of {} for {} answered {}; the decision stays commit and the recovery"
                     + " manager will finish this branch",
-                branch.name.describe(),
+                branch.describe(),
                 branch.xid,
                 XaErrorClassification.describe(e));
           } else {
@@ -969,7 +969,7 @@ final class ConcordTransaction implements Transaction {
       for (int i = 0; i < n; i++) {
         Branch branch = all[i];
         if (branch.order == order && branch.state == Branch.PREPARED) {
-          records[k++] = new BranchRecord(branch.name.stable, branch.xid.getBranchQualifier());
+          records[k++] = tm.branchRecords().of(branch.name, branch.xid);
         }
       }
     }
@@ -1016,7 +1016,7 @@ final class ConcordTransaction implements Transaction {
       RollbackException failure =
           new RollbackException(
               "commit: the last resource "
-                  + last.name.describe()
+                  + last.describe()
                   + " refused its one-phase commit ("
                   + XaErrorClassification.describe(e)
                   + "); every branch is rolled back");
@@ -1039,7 +1039,7 @@ final class ConcordTransaction implements Transaction {
     SystemException failure =
         new SystemException(
             "commit: the one-phase commit of the last resource "
-                + last.name.describe()
+                + last.describe()
                 + " answered ambiguously ("
                 + XaErrorClassification.describe(e)
                 + "); its "
@@ -1085,7 +1085,7 @@ final class ConcordTransaction implements Transaction {
           LOG.warn(
               "rollback of {} for {} answered {}; if the branch is prepared, the recovery manager"
                   + " rolls it back (no COMMIT record: presumed abort)",
-              branch.name.describe(),
+              branch.describe(),
               branch.xid,
               XaErrorClassification.describe(e));
         } else {
@@ -1134,12 +1134,11 @@ final class ConcordTransaction implements Transaction {
           };
       String detail =
           truncate(
-              branch.name.describe() + ": " + XaErrorClassification.describe(entry.failure()),
-              4000);
+              branch.describe() + ": " + XaErrorClassification.describe(entry.failure()), 4000);
       LOG.error(
           "heuristic outcome {} on {} for {} ({}); recorded in the log until an operator forgets it",
           outcome,
-          branch.name.describe(),
+          branch.describe(),
           branch.xid,
           XaErrorClassification.describe(entry.failure()));
       try {
@@ -1147,7 +1146,7 @@ final class ConcordTransaction implements Transaction {
             .appendHeuristic(
                 new HeuristicRecord(
                     branch.xid.getGlobalTransactionId(),
-                    new BranchRecord(branch.name.stable, branch.xid.getBranchQualifier()),
+                    tm.branchRecords().of(branch.name, branch.xid),
                     outcome,
                     now,
                     detail));

@@ -61,6 +61,7 @@ public final class ConcordTransactionManager
   private final Set<ConcordTransaction> inFlight = ConcurrentHashMap.newKeySet();
   private final ThreadLocal<ThreadState> threads = ThreadLocal.withInitial(ThreadState::new);
   private final TransactionStatistics statistics;
+  private final BranchRecords branchRecords = new BranchRecords();
   private final TimeoutReaper reaper;
   private final ConcordUserTransaction userTransaction;
   private final ConcordSynchronizationRegistry synchronizationRegistry;
@@ -442,6 +443,10 @@ public final class ConcordTransactionManager
 
   DecisionLog decisionLog() {
     return decisionLog;
+  }
+
+  BranchRecords branchRecords() {
+    return branchRecords;
   }
 
   /** The calling thread's transaction, or null. */

@@ -90,7 +90,7 @@ final class Heuristics {
       if (!text.isEmpty()) {
         text.append("; ");
       }
-      text.append(entry.branch().name.describe())
+      text.append(entry.branch().describe())
           .append(' ')
           .append(entry.branch().xid)
           .append(" → ")

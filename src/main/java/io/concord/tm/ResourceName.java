@@ -20,21 +20,14 @@ final class ResourceName {
   /** The log rejects longer names; JNDI names never come close. */
   private static final int MAX_CHARS = 256;
 
-  final String stable;
-  final boolean recoverable;
-  private final XAResource resource;
+  private ResourceName() {}
 
-  private ResourceName(String stable, boolean recoverable, XAResource resource) {
-    this.stable = stable;
-    this.recoverable = recoverable;
-    this.resource = resource;
-  }
-
-  static ResourceName of(XAResource resource) {
+  /** The stable name; no allocation for a wrapper that names itself. */
+  static String of(XAResource resource) {
     if (resource instanceof XAResourceWrapper wrapper) {
       String jndiName = wrapper.getJndiName();
       if (jndiName != null && !jndiName.isBlank()) {
-        return new ResourceName(truncate(jndiName), true, resource);
+        return truncate(jndiName);
       }
     }
     Class<?> type = resource.getClass();
@@ -46,10 +39,7 @@ final class ResourceName {
               + " operator)",
           type.getName());
     }
-    return new ResourceName(
-        truncate(type.getName() + "@" + Integer.toHexString(System.identityHashCode(resource))),
-        false,
-        resource);
+    return truncate(type.getName() + "@" + Integer.toHexString(System.identityHashCode(resource)));
   }
 
   private static String truncate(String name) {
@@ -57,24 +47,19 @@ final class ResourceName {
   }
 
   /** The name, plus product name and version when the resource tells them. */
-  String describe() {
+  static String describe(XAResource resource, String name) {
     if (resource instanceof XAResourceWrapper wrapper) {
       try {
         String product = wrapper.getProductName();
         String version = wrapper.getProductVersion();
         if (product != null && !product.isBlank()) {
-          return stable + " (" + product + (version == null ? "" : " " + version) + ")";
+          return name + " (" + product + (version == null ? "" : " " + version) + ")";
         }
       } catch (RuntimeException e) {
         // a wrapper that cannot describe itself must not hide the original failure
-        return stable;
+        return name;
       }
     }
-    return stable;
-  }
-
-  @Override
-  public String toString() {
-    return stable;
+    return name;
   }
 }

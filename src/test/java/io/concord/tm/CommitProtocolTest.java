@@ -536,6 +536,69 @@ class CommitProtocolTest {
   }
 
   @Test
+  void statusWalksThroughPreparingPreparedCommittingAndRollingBack() throws Exception {
+    List<String> seen = new ArrayList<>();
+    tm.begin();
+    Transaction tx = tm.getTransaction();
+    RecordingXAResource a =
+        t.resource("a")
+            .on("prepare", x -> seen.add("prepare:" + statusOf(tx)))
+            .on("commit", x -> seen.add("commit:" + statusOf(tx)));
+    RecordingXAResource b = t.resource("b");
+    tx.enlistResource(a);
+    tx.enlistResource(b);
+    assertThat(tx.getStatus()).isEqualTo(Status.STATUS_ACTIVE);
+    tm.commit();
+    assertThat(seen).containsExactly("prepare:PREPARING", "commit:COMMITTING");
+    assertThat(tx.getStatus()).isEqualTo(Status.STATUS_COMMITTED);
+
+    seen.clear();
+    tm.begin();
+    Transaction one = tm.getTransaction();
+    one.enlistResource(t.resource("c").on("commit(1pc)", x -> seen.add("1pc:" + statusOf(one))));
+    tm.commit();
+    tm.begin();
+    Transaction rolled = tm.getTransaction();
+    rolled.enlistResource(t.resource("d").on("rollback", x -> seen.add("rb:" + statusOf(rolled))));
+    tm.rollback();
+    assertThat(seen).containsExactly("1pc:COMMITTING", "rb:ROLLING_BACK");
+    assertThat(rolled.getStatus()).isEqualTo(Status.STATUS_ROLLEDBACK);
+  }
+
+  private static String statusOf(Transaction tx) {
+    try {
+      return ConcordTransaction.statusName(tx.getStatus());
+    } catch (SystemException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void severalThreadsMayBeAssociatedWithOneTransactionAtOnce() throws Exception {
+    tm.begin();
+    Transaction tx = tm.getTransaction();
+    RecordingXAResource fromOther = t.resource("other");
+    Throwable[] failure = new Throwable[1];
+    Thread other =
+        new Thread(
+            () -> {
+              try {
+                tm.resume(tx); // while the first thread is still associated
+                tm.getTransaction().enlistResource(fromOther);
+                assertThat(tm.suspend()).isSameAs(tx);
+              } catch (Throwable e) {
+                failure[0] = e;
+              }
+            });
+    other.start();
+    other.join();
+    assertThat(failure[0]).isNull();
+    tx.enlistResource(t.resource("mine"));
+    tm.commit();
+    assertThat(calls()).endsWith("other.commit", "mine.commit");
+  }
+
+  @Test
   void transactionCanBeCompletedOnAnotherThread() throws Exception {
     RecordingXAResource a = t.resource("a");
     RecordingXAResource b = t.resource("b");
