@@ -97,15 +97,17 @@ public final class ConcordDataSource implements DataSource, AutoCloseable {
       if (status == Status.STATUS_ACTIVE || status == Status.STATUS_MARKED_ROLLBACK) {
         return transactional(transaction, status);
       }
-      if (status != Status.STATUS_NO_TRANSACTION
-          && status != Status.STATUS_COMMITTED
-          && status != Status.STATUS_ROLLEDBACK
-          && status != Status.STATUS_UNKNOWN) {
+      if (status != Status.STATUS_NO_TRANSACTION && status != Status.STATUS_COMMITTED) {
+        // A rolled-back (timed-out) transaction still on the thread: an auto-commit connection
+        // now would write outside the transaction the caller believes it is in.
         throw new SQLException(
             "'"
                 + resourceName()
-                + "' cannot hand out a connection while the transaction is "
-                + TransactionContext.statusName(status),
+                + "' cannot hand out a connection while the thread's transaction is "
+                + TransactionContext.statusName(status)
+                + (status == Status.STATUS_ROLLEDBACK || status == Status.STATUS_ROLLING_BACK
+                    ? " (it was rolled back, perhaps by its timeout)"
+                    : ""),
             "25000");
       }
     }

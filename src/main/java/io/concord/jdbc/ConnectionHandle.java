@@ -38,7 +38,7 @@ final class ConnectionHandle implements Connection {
 
   private final HandleOwner owner;
   private final Connection physical;
-  private final List<Statement> openStatements = new ArrayList<>(2);
+  private final List<Statement> openStatements = new ArrayList<>();
   private volatile boolean closed;
 
   ConnectionHandle(HandleOwner owner) {
@@ -343,7 +343,7 @@ final class ConnectionHandle implements Connection {
     closed = true;
     List<Statement> statements;
     synchronized (openStatements) {
-      statements = new ArrayList<>(openStatements);
+      statements = openStatements.isEmpty() ? List.of() : new ArrayList<>(openStatements);
       openStatements.clear();
     }
     SQLException failure = null;

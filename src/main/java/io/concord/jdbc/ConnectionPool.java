@@ -101,6 +101,9 @@ final class ConnectionPool implements AutoCloseable {
   /** Borrows a validated connection, waiting at most the acquisition timeout. */
   PooledConnection borrow() throws SQLException {
     long start = System.nanoTime();
+    // An immediate claim of a connection that needs no validation reads the clock once; anything
+    // slower (opening, waiting, validating) reads it again so that the metrics see the time.
+    boolean slow = false;
     boolean waiting = false;
     try {
       while (true) {
@@ -108,10 +111,14 @@ final class ConnectionPool implements AutoCloseable {
           throw new SQLException("pool '" + name() + "' is closed", "08003");
         }
         PooledConnection connection = takeIdle();
+        boolean fresh = false;
         if (connection == null && reserveSlot()) {
           connection = openReserved();
+          fresh = true;
+          slow = true;
         }
         if (connection == null) {
+          slow = true;
           long remaining = start + acquisitionTimeoutNanos - System.nanoTime();
           if (remaining <= 0) {
             timeouts.increment();
@@ -129,23 +136,33 @@ final class ConnectionPool implements AutoCloseable {
             continue;
           }
         }
-        long now = System.nanoTime();
-        String unusable = unusableReason(connection, now);
-        if (unusable != null) {
-          LOG.debug("pool '{}': evicting a connection on borrow: {}", name(), unusable);
-          evict(connection);
-          continue;
+        if (!fresh) {
+          long now = slow ? System.nanoTime() : start;
+          String unusable = brokenOrExpired(connection, now);
+          if (unusable == null && now - connection.lastReturnedNanos >= validateIdleAfterNanos) {
+            unusable = validate(connection);
+            slow = true;
+          }
+          if (unusable != null) {
+            LOG.debug("pool '{}': evicting a connection on borrow: {}", name(), unusable);
+            evict(connection);
+            slow = true;
+            continue;
+          }
         }
-        connection.borrowedNanos = now;
+        long end = slow ? System.nanoTime() : start;
+        connection.borrowedNanos = end;
         connection.leakReported = false;
         if (leakThresholdNanos > 0) {
           connection.borrowSite = new Throwable("connection borrowed here");
         }
-        long took = now - start;
+        long took = end - start;
         acquisitions.increment();
-        acquisitionNanos.add(took);
-        if (took > acquisitionNanosMax.get()) {
-          acquisitionNanosMax.accumulateAndGet(took, Math::max);
+        if (took > 0) {
+          acquisitionNanos.add(took);
+          if (took > acquisitionNanosMax.get()) {
+            acquisitionNanosMax.accumulateAndGet(took, Math::max);
+          }
         }
         return connection;
       }
@@ -221,27 +238,30 @@ final class ConnectionPool implements AutoCloseable {
             + " other threads are waiting too");
   }
 
-  /** Null when the connection may be handed out, else why not. */
-  private String unusableReason(PooledConnection connection, long now) {
+  /** Null when nothing known rules the connection out without asking the database. */
+  private String brokenOrExpired(PooledConnection connection, long now) {
     if (connection.broken) {
       return "the driver reported it broken";
     }
     if (maxLifetimeNanos > 0 && now - connection.createdNanos > maxLifetimeNanos) {
       return "past its maximum lifetime";
     }
-    if (now - connection.lastReturnedNanos >= validateIdleAfterNanos) {
-      try {
-        if (settings.validationQuery() != null) {
-          try (Statement statement = connection.connection.createStatement()) {
-            statement.setQueryTimeout(validationTimeoutSeconds);
-            statement.execute(settings.validationQuery());
-          }
-        } else if (!connection.connection.isValid(validationTimeoutSeconds)) {
-          return "failed validation (isValid returned false)";
+    return null;
+  }
+
+  /** Null when the database answers on the connection, else why not. */
+  private String validate(PooledConnection connection) {
+    try {
+      if (settings.validationQuery() != null) {
+        try (Statement statement = connection.connection.createStatement()) {
+          statement.setQueryTimeout(validationTimeoutSeconds);
+          statement.execute(settings.validationQuery());
         }
-      } catch (SQLException | RuntimeException e) {
-        return "failed validation: " + e;
+      } else if (!connection.connection.isValid(validationTimeoutSeconds)) {
+        return "failed validation (isValid returned false)";
       }
+    } catch (SQLException | RuntimeException e) {
+      return "failed validation: " + e;
     }
     return null;
   }

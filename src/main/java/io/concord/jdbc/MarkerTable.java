@@ -62,6 +62,14 @@ final class MarkerTable {
     }
   }
 
+  /** Fails unless the table exists with the expected columns; reads no rows. */
+  void check(Connection connection) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rows = statement.executeQuery(select + " where 1 = 0")) {
+      rows.next();
+    }
+  }
+
   void insert(Connection connection, Xid xid) throws SQLException {
     try (PreparedStatement statement = connection.prepareStatement(insert)) {
       statement.setString(1, RecordedXid.hex(xid.getGlobalTransactionId()));

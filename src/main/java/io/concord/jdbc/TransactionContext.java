@@ -40,17 +40,16 @@ final class TransactionContext {
     }
   }
 
-  /** Whether work done now on this thread would belong to a transaction. */
+  /** Whether the thread is (or believes it is) inside a transaction. */
   boolean transactionInProgress(String resourceName) throws SQLException {
     Transaction transaction = current(resourceName);
     if (transaction == null) {
       return false;
     }
     int status = status(transaction, resourceName);
-    return status != Status.STATUS_NO_TRANSACTION
-        && status != Status.STATUS_COMMITTED
-        && status != Status.STATUS_ROLLEDBACK
-        && status != Status.STATUS_UNKNOWN;
+    // After commit (afterCompletion callbacks) work is outside by design; after a rollback the
+    // caller still believes it is inside a transaction, so it counts as one.
+    return status != Status.STATUS_NO_TRANSACTION && status != Status.STATUS_COMMITTED;
   }
 
   static String statusName(int status) {

@@ -6,6 +6,11 @@ import com.arjuna.ats.arjuna.common.arjPropertyManager;
 import com.arjuna.ats.internal.jta.transaction.arjunacore.TransactionSynchronizationRegistryImple;
 import com.arjuna.ats.jta.common.jtaPropertyManager;
 import com.arjuna.common.internal.util.propertyservice.BeanPopulator;
+import io.concord.log.ForceMode;
+import io.concord.log.LogException;
+import io.concord.log.LogOptions;
+import io.concord.log.TransactionLog;
+import io.concord.tm.ConcordTransactionManager;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.io.IOException;
@@ -17,8 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The transaction managers the jdbc tests run on. The package must work on any JTA TM, so every
- * behaviour test takes one of these as a parameter. Concord's own TM joins the list once the tm
- * branch is merged.
+ * behaviour test takes one of these as a parameter: Narayana and Concord's own.
  */
 record Jta(
     String name,
@@ -31,7 +35,33 @@ record Jta(
   }
 
   static List<Jta> all() {
-    return List.of(narayana());
+    return List.of(narayana(), concord());
+  }
+
+  private static Jta concord;
+
+  /**
+   * Concord's own transaction manager on a log in a temporary directory (not forced: these tests
+   * measure behaviour, not fsync), with a random node id.
+   */
+  static synchronized Jta concord() {
+    if (concord == null) {
+      try {
+        Path directory = Files.createTempDirectory("concord-jdbc-tm-");
+        String nodeId = "jdbc-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+        TransactionLog log =
+            TransactionLog.open(
+                LogOptions.builder(directory).nodeId(nodeId).forceMode(ForceMode.NONE).build());
+        ConcordTransactionManager tm =
+            ConcordTransactionManager.builder(log).nodeId(nodeId).build();
+        concord = new Jta("Concord", tm, tm.transactionSynchronizationRegistry());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (LogException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return concord;
   }
 
   private static Jta narayana;
