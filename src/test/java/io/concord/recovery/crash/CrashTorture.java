@@ -14,10 +14,11 @@ import java.util.SplittableRandom;
 
 /**
  * The long crash run: {@code runs} random kills ({@code kill -9} and {@code Runtime.halt} at random
- * moments, alternating between H2 + PostgreSQL + MariaDB and the servers alone), with a named crash
- * point every {@code namedEvery} runs, then a summary table. Run it through {@link
- * CrashTortureTest} ({@code mvn -o test -Dtest=CrashTortureTest -Dconcord.crash.torture=1000}),
- * which provides the classpath the child JVMs need.
+ * moments, rotating over the layouts: H2 + PostgreSQL + MariaDB, the servers alone, the servers
+ * with a marker-table last resource), with a named crash point every {@code namedEvery} runs, then
+ * a summary table. Run it through {@link CrashTortureTest} ({@code mvn -o test
+ * -Dtest=CrashTortureTest -Dconcord.crash.torture=1000}), which provides the classpath the child
+ * JVMs need.
  */
 final class CrashTorture {
   private CrashTorture() {}
