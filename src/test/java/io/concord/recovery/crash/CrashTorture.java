@@ -68,7 +68,7 @@ final class CrashTorture {
 
     String table() {
       StringBuilder out = new StringBuilder();
-      String format = "%-10s %-22s %6s %6s %8s %10s %8s %10s %10s %10s %8s%n";
+      String format = "%-26s %-22s %6s %6s %8s %10s %8s %10s %10s %10s %8s%n";
       out.append(
           String.format(
               format,
