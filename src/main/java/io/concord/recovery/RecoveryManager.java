@@ -170,34 +170,27 @@ public final class RecoveryManager implements XAResourceRecoveryRegistry, AutoCl
     return RecoveryReport.combine(reports);
   }
 
-  /** The earliest moment a pass could make progress: an orphan due or a resource to retry. */
+  /**
+   * The earliest moment a pass could make progress: an orphan due or a resource to retry; without
+   * either (a failed completion, a record waiting for an unregistered resource), one initial retry
+   * delay from now.
+   */
   private long nextWakeNanos(long now) {
-    long wake = now + options.retryInitialDelay().toNanos();
     passLock.lock();
     try {
-      OptionalLongHolder next = new OptionalLongHolder();
-      sightings.nextDueNanos(options.orphanGrace().toNanos()).ifPresent(next::offer);
+      List<Long> candidates = new ArrayList<>();
+      sightings.nextDueNanos(options.orphanGrace().toNanos()).ifPresent(candidates::add);
       for (RecoverySource s : sources) {
         if (s.backingOff()) {
-          next.offer(s.nextAttemptNanos());
+          candidates.add(s.nextAttemptNanos());
         }
       }
-      return next.present ? next.min : wake;
+      // nanoTime values are compared by difference (they may wrap)
+      return candidates.stream()
+          .reduce((a, b) -> a - b <= 0 ? a : b)
+          .orElse(now + options.retryInitialDelay().toNanos());
     } finally {
       passLock.unlock();
-    }
-  }
-
-  /** The minimum of offered values. */
-  private static final class OptionalLongHolder {
-    boolean present;
-    long min;
-
-    void offer(long value) {
-      if (!present || value - min < 0) {
-        min = value;
-        present = true;
-      }
     }
   }
 

@@ -2,13 +2,12 @@ package io.concord.recovery;
 
 import io.concord.log.BranchRecord;
 import io.concord.log.CommitRecord;
-import io.concord.log.HeuristicOutcome;
 import io.concord.log.HeuristicRecord;
 import io.concord.log.LogException;
 import io.concord.log.TransactionLog;
 import io.concord.recovery.RecoveryReport.Reason;
-import io.concord.recovery.ResourceSession.Answer;
-import io.concord.recovery.ResourceSession.Attempt;
+import io.concord.recovery.SessionCompletion.Action;
+import io.concord.recovery.SessionCompletion.Result;
 import io.concord.xa.ConcordXid;
 import io.concord.xa.XaErrorClassification;
 import java.time.Duration;
@@ -21,6 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.transaction.xa.XAResource;
 import javax.transaction.xa.Xid;
 import org.slf4j.Logger;
@@ -48,6 +52,12 @@ import org.slf4j.LoggerFactory;
 final class RecoveryPass {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveryPass.class);
   private static final byte[] FIRST_BRANCH = {0, 0, 0, 1};
+
+  /** At most this many databases are completed at the same time. */
+  private static final int MAX_PARALLEL_SESSIONS = 16;
+
+  /** A pass slower than this logs where its time went. */
+  private static final long SLOW_PASS_NANOS = 1_000_000_000L;
 
   private final TransactionLog log;
   private final RecoveryOptions options;
@@ -89,21 +99,17 @@ final class RecoveryPass {
     this.honourBackoff = honourBackoff;
   }
 
-  /** A branch recovery decided to complete, and on which session. */
-  private record Action(XidKey key, Xid xid, boolean commit, ResourceSession session, String why) {}
-
-  /** The verified result of an action. */
-  private enum Result {
-    DONE,
-    HEURISTIC,
-    FAILED
-  }
-
   RecoveryReport run() {
     try {
+      Set<GtridKey> inFlightBefore = new HashSet<>();
+      inFlight
+          .snapshot()
+          .ifPresent(
+              xs -> xs.forEach(x -> inFlightBefore.add(new GtridKey(x.getGlobalTransactionId()))));
       Map<GtridKey, CommitRecord> before = byGtrid(log.liveCommits());
       Set<BranchKey> heuristicBranches = heuristicBranches();
       scan();
+      long scanned = System.nanoTime();
       Map<GtridKey, Boolean> inFlightNow = new HashMap<>();
       Map<XidKey, List<ResourceSession>> candidates = new LinkedHashMap<>();
       Map<XidKey, Xid> xids = new HashMap<>();
@@ -112,16 +118,33 @@ final class RecoveryPass {
       Map<GtridKey, ResourceSession> markerSessions = new HashMap<>();
       int foreign = collect(candidates, xids, markers, markerXids, markerSessions);
       for (Map.Entry<XidKey, Xid> e : xids.entrySet()) {
-        inFlightNow.computeIfAbsent(e.getKey().gtrid(), g -> inFlight.isInFlight(e.getValue()));
+        inFlightNow.computeIfAbsent(
+            e.getKey().gtrid(),
+            g -> inFlightBefore.contains(g) || inFlight.isInFlight(e.getValue()));
       }
       Map<GtridKey, CommitRecord> after = byGtrid(log.liveCommits());
 
       List<Action> actions =
-          decide(candidates, xids, markers, after, inFlightNow, heuristicBranches);
+          decide(candidates, xids, markers, before, after, inFlightNow, heuristicBranches);
+      long decided = System.nanoTime();
       Map<XidKey, Result> results = execute(actions);
+      long completed = System.nanoTime();
 
       closeRecords(before, after, results, heuristicBranches);
       clearMarkers(markerXids, markerSessions, candidates.keySet());
+      long closed = System.nanoTime();
+      if (closed - passNanos > SLOW_PASS_NANOS) {
+        LOG.info(
+            "recovery pass took {} ms: listing {} ms, deciding {} ms, completing {} ms,"
+                + " closing records {} ms ({} branches listed, {} completed)",
+            (closed - passNanos) / 1_000_000,
+            (scanned - passNanos) / 1_000_000,
+            (decided - scanned) / 1_000_000,
+            (completed - decided) / 1_000_000,
+            (closed - completed) / 1_000_000,
+            candidates.size(),
+            results.size());
+      }
       return report(foreign);
     } finally {
       for (ResourceSession session : sessions) {
@@ -132,9 +155,14 @@ final class RecoveryPass {
 
   // ---------------------------------------------------------------- scan
 
+  /**
+   * Asks every due source for its resources (in order), lists all resources in parallel (a slow
+   * database does not hold up the others), then books what each source's resources answered.
+   */
   private void scan() {
     Duration initial = options.retryInitialDelay();
     Duration max = options.retryMaxDelay();
+    Map<RecoverySource, List<ResourceSession>> handedOut = new LinkedHashMap<>();
     for (RecoverySource source : sources) {
       if (honourBackoff && !source.due(passNanos)) {
         long waitMillis = Math.max(0, (source.nextAttemptNanos() - passNanos) / 1_000_000);
@@ -156,24 +184,45 @@ final class RecoveryPass {
         skipped(source);
         continue;
       }
+      List<ResourceSession> handed = new ArrayList<>();
+      for (XAResource resource : resources == null ? new XAResource[0] : resources) {
+        if (resource != null) {
+          ResourceSession session = new ResourceSession(resource);
+          handed.add(session);
+          sessions.add(session);
+        }
+      }
+      handedOut.put(source, handed);
+    }
+    List<Runnable> listings = new ArrayList<>();
+    for (ResourceSession session : sessions) {
+      listings.add(
+          () -> {
+            try {
+              session.list();
+            } catch (RecoveryFailure e) {
+              // kept in the session; booked below
+            }
+          });
+    }
+    runAll(listings);
+    for (Map.Entry<RecoverySource, List<ResourceSession>> e : handedOut.entrySet()) {
+      RecoverySource source = e.getKey();
       boolean allRead = true;
       boolean anyMarkers = false;
       List<String> names = new ArrayList<>();
-      for (XAResource resource : resources == null ? new XAResource[0] : resources) {
-        if (resource == null) {
-          continue;
-        }
-        ResourceSession session = new ResourceSession(resource);
+      for (ResourceSession session : e.getValue()) {
         names.add(session.name());
         anyMarkers |= session.lastResource();
-        sessions.add(session);
-        try {
-          session.list();
-        } catch (RecoveryFailure e) {
+        if (session.failed()) {
           allRead = false;
           failedNames.add(session.name());
-          unreachable.add(new RecoveryReport.Unreachable(session.describe(), e.getMessage()));
-          LOG.warn("recovery cannot read {}: {}", session.describe(), e.getMessage());
+          String why =
+              session.describe()
+                  + ": recover() failed: "
+                  + XaErrorClassification.describe(session.failure());
+          unreachable.add(new RecoveryReport.Unreachable(session.describe(), why));
+          LOG.warn("recovery cannot read {}", why);
           if (session.lastResource()) {
             markersComplete = false;
           }
@@ -239,6 +288,7 @@ final class RecoveryPass {
       Map<XidKey, List<ResourceSession>> candidates,
       Map<XidKey, Xid> xids,
       Set<GtridKey> markers,
+      Map<GtridKey, CommitRecord> before,
       Map<GtridKey, CommitRecord> records,
       Map<GtridKey, Boolean> inFlightNow,
       Set<BranchKey> heuristicBranches) {
@@ -251,7 +301,6 @@ final class RecoveryPass {
       Xid xid = xids.get(key);
       GtridKey gtrid = key.gtrid();
       ResourceSession first = c.getValue().get(0);
-      String readable = readable(xid);
       if (inFlightNow.get(gtrid)) {
         leftAlone.add(left(first, xid, Reason.IN_FLIGHT, ""));
         continue;
@@ -262,6 +311,11 @@ final class RecoveryPass {
         continue;
       }
       CommitRecord record = records.get(gtrid);
+      if (record != null && !before.containsKey(gtrid)) {
+        // its coordinator reached the commit point during this pass: probably still completing
+        leftAlone.add(left(first, xid, Reason.IN_FLIGHT, "COMMIT record written during this pass"));
+        continue;
+      }
       if (record != null) {
         ResourceSession session = sessionFor(record, key, c.getValue());
         actions.add(new Action(key, xid, true, session, "COMMIT record"));
@@ -285,7 +339,9 @@ final class RecoveryPass {
       } else {
         leftAlone.add(left(first, xid, Reason.AWAITING_SECOND_SCAN, ""));
       }
-      LOG.debug("orphan {} on {}: due={}", readable, first.name(), due);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("orphan {} on {}: due={}", readable(xid), first.name(), due);
+      }
     }
     sightings.retainOnly(sightedOrphans);
     return actions;
@@ -307,7 +363,7 @@ final class RecoveryPass {
     return listing.get(0);
   }
 
-  private static RecoveryReport.LeftAlone left(
+  static RecoveryReport.LeftAlone left(
       ResourceSession session, Xid xid, Reason reason, String detail) {
     return new RecoveryReport.LeftAlone(
         session.name(), readable(xid), gtridHex(xid), reason, detail);
@@ -315,194 +371,113 @@ final class RecoveryPass {
 
   // ---------------------------------------------------------------- execute
 
+  /**
+   * Completes the actions, one batch per session; batches of different sessions (databases) run in
+   * parallel on a few short-lived threads, then their findings are merged.
+   */
   private Map<XidKey, Result> execute(List<Action> actions) {
     Map<ResourceSession, List<Action>> bySession = new LinkedHashMap<>();
+    Map<String, Integer> turn = new HashMap<>();
     for (Action a : actions) {
-      bySession.computeIfAbsent(a.session(), s -> new ArrayList<>()).add(a);
+      ResourceSession session = spread(a, turn);
+      bySession
+          .computeIfAbsent(session, s -> new ArrayList<>())
+          .add(new Action(a.key(), a.xid(), a.commit(), session, a.why()));
     }
-    Map<XidKey, Result> results = new HashMap<>();
+    List<SessionCompletion> completions = new ArrayList<>();
     for (Map.Entry<ResourceSession, List<Action>> e : bySession.entrySet()) {
-      completeOn(e.getKey(), e.getValue(), results);
+      completions.add(new SessionCompletion(log, e.getKey(), e.getValue()));
+    }
+    runAll(completions);
+    Map<XidKey, Result> results = new HashMap<>();
+    for (SessionCompletion c : completions) {
+      results.putAll(c.results);
+      committed.addAll(c.committed);
+      rolledBack.addAll(c.rolledBack);
+      c.rolledBackKeys.forEach(sightings::forget);
+      leftAlone.addAll(c.leftAlone);
+      newHeuristics.addAll(c.newHeuristics);
+      errors.addAll(c.errors);
+      if (c.lost != null) {
+        unreachable.add(c.lost);
+        failedNames.add(c.session().name());
+        everySourceRead = false;
+      }
     }
     return results;
   }
 
   /**
-   * Completes a batch on one session: every call once, then one listing; what is still listed is
-   * retried one by one, each right after a fresh listing (H2 rolls back one orphan per listing).
+   * A source may hand out several resources of one database (same name) per scan: the branches of
+   * that database are then spread over them round-robin, so that the database's group commit can
+   * work for recovery too.
    */
-  private void completeOn(
-      ResourceSession session, List<Action> batch, Map<XidKey, Result> results) {
-    Map<XidKey, Attempt> last = new HashMap<>();
-    List<Action> toVerify = new ArrayList<>();
-    for (Action a : batch) {
-      Attempt attempt = attempt(session, a);
-      last.put(a.key(), attempt);
-      if (attempt.answer() == Answer.HEURISTIC) {
-        results.put(a.key(), heuristic(session, a, attempt));
-      } else {
-        toVerify.add(a);
+  private ResourceSession spread(Action a, Map<String, Integer> turn) {
+    String name = a.session().name();
+    List<ResourceSession> twins = new ArrayList<>();
+    for (ResourceSession s : sessions) {
+      if (!s.failed()
+          && !s.lastResource()
+          && s.name().equals(name)
+          && s.listing().containsKey(a.key())) {
+        twins.add(s);
       }
     }
-    if (toVerify.isEmpty()) {
+    if (twins.size() <= 1) {
+      return a.session();
+    }
+    int next = turn.merge(name, 1, Integer::sum) - 1;
+    return twins.get(next % twins.size());
+  }
+
+  /** Runs the tasks on a few short-lived threads (inline when there is only one). */
+  private static void runAll(List<? extends Runnable> tasks) {
+    if (tasks.size() <= 1) {
+      tasks.forEach(Runnable::run);
       return;
     }
-    Map<XidKey, Xid> listed;
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(tasks.size(), MAX_PARALLEL_SESSIONS),
+            r -> {
+              Thread t = new Thread(r, "concord-recovery-worker-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     try {
-      listed = session.list();
-    } catch (RecoveryFailure f) {
-      unverifiable(session, toVerify, last, results, f);
-      return;
-    }
-    List<Action> stuck = new ArrayList<>();
-    for (Action a : toVerify) {
-      if (listed.containsKey(a.key())) {
-        stuck.add(a);
-      } else {
-        done(session, a, last.get(a.key()), results);
+      List<Future<?>> futures = new ArrayList<>();
+      for (Runnable task : tasks) {
+        futures.add(pool.submit(task));
       }
+      for (Future<?> f : futures) {
+        awaitUninterruptibly(f);
+      }
+    } finally {
+      pool.shutdown();
     }
-    for (int i = 0; i < stuck.size(); i++) {
-      Action a = stuck.get(i);
+  }
+
+  /**
+   * Waits for a batch even if this thread is interrupted: a pass must not return while a batch is
+   * still completing branches (the interrupt is kept for the caller).
+   */
+  private static void awaitUninterruptibly(Future<?> future) {
+    boolean interrupted = false;
+    while (true) {
       try {
-        if (i > 0) {
-          listed = session.list();
-        }
-        if (!listed.containsKey(a.key())) {
-          done(session, a, last.get(a.key()), results);
-          continue;
-        }
-      } catch (RecoveryFailure f) {
-        unverifiable(session, stuck.subList(i, stuck.size()), last, results, f);
-        return;
-      }
-      Attempt again = attempt(session, a);
-      last.put(a.key(), again);
-      if (again.answer() == Answer.HEURISTIC) {
-        results.put(a.key(), heuristic(session, a, again));
-        stuck.set(i, null);
+        future.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException e) {
+        // SessionCompletion.run() catches what it can; an Error is re-thrown here
+        throw new IllegalStateException("recovery completion failed", e.getCause());
       }
     }
-    try {
-      listed = session.list();
-    } catch (RecoveryFailure f) {
-      List<Action> rest =
-          stuck.stream().filter(a -> a != null && !results.containsKey(a.key())).toList();
-      unverifiable(session, rest, last, results, f);
-      return;
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
-    for (Action a : stuck) {
-      if (a == null || results.containsKey(a.key())) {
-        continue;
-      }
-      if (listed.containsKey(a.key())) {
-        results.put(a.key(), Result.FAILED);
-        leftAlone.add(
-            left(session, a.xid(), Reason.RETRY, verb(a) + " " + last.get(a.key()).describe()));
-        LOG.warn(
-            "recovery could not {} {} on {}: {}; still in doubt, retried on the next pass",
-            verb(a),
-            readable(a.xid()),
-            session.describe(),
-            last.get(a.key()).describe());
-      } else {
-        done(session, a, last.get(a.key()), results);
-      }
-    }
-  }
-
-  private static Attempt attempt(ResourceSession session, Action a) {
-    return a.commit() ? session.commit(a.xid()) : session.rollback(a.xid());
-  }
-
-  private static String verb(Action a) {
-    return a.commit() ? "commit" : "roll back";
-  }
-
-  private void done(ResourceSession session, Action a, Attempt attempt, Map<XidKey, Result> out) {
-    out.put(a.key(), Result.DONE);
-    if (!a.commit()) {
-      sightings.forget(a.key());
-    }
-    String detail = a.why();
-    if (attempt.answer() == Answer.READ_ONLY_GONE) {
-      detail += "; " + attempt.describe() + ": a read-only MariaDB branch, nothing to commit";
-    } else if (attempt.failure() != null) {
-      detail += "; no longer in doubt after " + attempt.describe();
-    }
-    if (attempt.forget()) {
-      session.forget(a.xid());
-    }
-    RecoveryReport.Branch branch =
-        new RecoveryReport.Branch(session.name(), readable(a.xid()), gtridHex(a.xid()), detail);
-    (a.commit() ? committed : rolledBack).add(branch);
-    LOG.info(
-        "recovery {} {} on {} ({})",
-        a.commit() ? "committed" : "rolled back",
-        readable(a.xid()),
-        session.describe(),
-        detail);
-  }
-
-  private void unverifiable(
-      ResourceSession session,
-      List<Action> actions,
-      Map<XidKey, Attempt> last,
-      Map<XidKey, Result> out,
-      RecoveryFailure failure) {
-    failedNames.add(session.name());
-    unreachable.add(new RecoveryReport.Unreachable(session.describe(), failure.getMessage()));
-    everySourceRead = false;
-    for (Action a : actions) {
-      out.put(a.key(), Result.FAILED);
-      Attempt attempt = last.get(a.key());
-      leftAlone.add(
-          left(
-              session,
-              a.xid(),
-              Reason.RETRY,
-              verb(a) + " " + (attempt == null ? "not attempted" : attempt.describe())));
-    }
-  }
-
-  /** Logs a heuristic outcome (forced) and only then lets the resource manager forget it. */
-  private Result heuristic(ResourceSession session, Action a, Attempt attempt) {
-    byte[] gtrid = a.xid().getGlobalTransactionId();
-    HeuristicOutcome outcome = attempt.outcome();
-    String detail =
-        (a.commit() ? "commit" : "rollback")
-            + " ("
-            + a.why()
-            + ") answered "
-            + attempt.describe()
-            + " on "
-            + session.describe();
-    HeuristicRecord record =
-        new HeuristicRecord(
-            gtrid,
-            new BranchRecord(session.name(), a.xid().getBranchQualifier()),
-            outcome,
-            System.currentTimeMillis(),
-            detail);
-    try {
-      log.appendHeuristic(record);
-    } catch (LogException | RuntimeException e) {
-      errors.add(
-          "heuristic outcome of "
-              + readable(a.xid())
-              + " could not be logged ("
-              + e.getMessage()
-              + "); the resource keeps it: "
-              + detail);
-      leftAlone.add(left(session, a.xid(), Reason.RETRY, detail));
-      return Result.FAILED;
-    }
-    newHeuristics.add(RecoveryReport.Heuristic.of(record));
-    LOG.error("HEURISTIC {} for {}: {}", outcome, readable(a.xid()), detail);
-    if (attempt.forget()) {
-      session.forget(a.xid());
-    }
-    return Result.HEURISTIC;
   }
 
   // ---------------------------------------------------------------- close out
@@ -674,7 +649,7 @@ final class RecoveryPass {
         .orElse(gtrid.hex());
   }
 
-  private static String gtridHex(Xid xid) {
+  static String gtridHex(Xid xid) {
     return new GtridKey(xid.getGlobalTransactionId()).hex();
   }
 }

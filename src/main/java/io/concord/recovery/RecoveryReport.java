@@ -163,10 +163,9 @@ public final class RecoveryReport {
       cleared += r.clearedMarkers;
       passes += r.passes;
     }
-    Duration total =
-        Duration.between(first.startedAt, last.startedAt.plus(last.duration)).isNegative()
-            ? last.duration
-            : Duration.between(first.startedAt, last.startedAt.plus(last.duration));
+    // wall-clock span from the first pass's start to the last pass's end (pauses included)
+    Duration span = Duration.between(first.startedAt, last.startedAt.plus(last.duration));
+    Duration total = span.isNegative() ? last.duration : span;
     return new RecoveryReport(
         first.startedAt,
         total,

@@ -54,7 +54,6 @@ final class ResourceSession implements AutoCloseable {
   private final String name;
   private final boolean named;
   private final boolean lastResource;
-  private final boolean mariaDb;
   private Map<XidKey, Xid> listing = Map.of();
   private Throwable failure;
 
@@ -69,7 +68,6 @@ final class ResourceSession implements AutoCloseable {
                 + "@"
                 + Integer.toHexString(System.identityHashCode(resource));
     this.lastResource = resource instanceof LastResource;
-    this.mariaDb = isMariaDb(resource);
   }
 
   private static String jndiName(XAResource resource) {
@@ -198,7 +196,8 @@ final class ResourceSession implements AutoCloseable {
           return new Attempt(Answer.OK, null, e, true);
         }
         if (XaErrorClassification.isRollbackCode(code)) {
-          return mariaDb
+          // asked only now: a wrapper may learn its driver (and product) on its first XA call
+          return isMariaDb(resource)
               ? new Attempt(Answer.READ_ONLY_GONE, null, e, false)
               : new Attempt(Answer.HEURISTIC, HeuristicOutcome.ROLLED_BACK, e, false);
         }

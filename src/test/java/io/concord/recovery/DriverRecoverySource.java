@@ -14,21 +14,37 @@ import org.jboss.tm.XAResourceWrapper;
  * {@link #getXAResources()} opens a fresh (auto-commit) XA connection, closed with the resource.
  * Lets the driver-level tests prove the recovery algorithm against the real drivers alone.
  */
-final class DriverRecoverySource implements XAResourceRecovery {
+public final class DriverRecoverySource implements XAResourceRecovery {
   private final String name;
   private final XADataSource dataSource;
+  private final int connections;
 
   DriverRecoverySource(String name, XADataSource dataSource) {
+    this(name, dataSource, 1);
+  }
+
+  /** A source handing out {@code connections} resources (connections) per scan. */
+  public DriverRecoverySource(String name, XADataSource dataSource, int connections) {
     this.name = name;
     this.dataSource = dataSource;
+    this.connections = connections;
   }
 
   @Override
   public XAResource[] getXAResources() {
+    XAResource[] resources = new XAResource[connections];
     try {
-      XAConnection connection = dataSource.getXAConnection();
-      return new XAResource[] {new Resource(connection, connection.getXAResource())};
+      for (int i = 0; i < connections; i++) {
+        XAConnection connection = dataSource.getXAConnection();
+        resources[i] = new Resource(connection, connection.getXAResource());
+      }
+      return resources;
     } catch (SQLException e) {
+      for (XAResource r : resources) {
+        if (r != null) {
+          ((Resource) r).closeQuietly();
+        }
+      }
       throw new IllegalStateException(name + ": cannot open a recovery connection: " + e, e);
     }
   }
@@ -120,6 +136,14 @@ final class DriverRecoverySource implements XAResourceRecovery {
     @Override
     public void close() throws SQLException {
       connection.close();
+    }
+
+    void closeQuietly() {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // nothing to lose: the scan never started
+      }
     }
   }
 }

@@ -225,6 +225,47 @@ class DriverRecoveryTest {
   }
 
   @Test
+  void mariaDbReadOnlyBranchIsNoHeuristicThroughConcordDataSourceRecoveryToo() throws Exception {
+    // Concord's recovery resources open their connection (and learn their driver) on the first XA
+    // call, after recovery has looked at them: the MariaDB rule must still apply
+    try (TestDatabase db = TestDatabase.create(DatabaseKind.MARIADB)) {
+      db.execute("create table t (id bigint primary key, v int)", "insert into t values (7, 0)");
+      ConcordXid writer = newXid();
+      ConcordXid reader = writer.withBranch(2);
+      prepare(db, writer, "insert into t values (8, 0)").close();
+      prepare(db, reader, "select v from t where id = 7").close();
+      logCommit(db, writer, reader);
+      io.concord.tm.ConcordTransactionManager tm =
+          io.concord.tm.ConcordTransactionManager.builder(log).nodeId(node).build();
+      RecoveryManager manager =
+          new RecoveryManager(
+              log,
+              RecoveryOptions.builder(node)
+                  .orphanGrace(Duration.ZERO)
+                  .interval(Duration.ZERO)
+                  .build(),
+              InFlightTransactions.of(tm));
+      try (io.concord.jdbc.ConcordDataSource pool =
+          io.concord.jdbc.ConcordDataSource.builder(db.xaDataSource())
+              .resourceName(db.name())
+              .transactionManager(tm)
+              .synchronizationRegistry(tm.transactionSynchronizationRegistry())
+              .recoveryRegistry(manager)
+              .build()) {
+        RecoveryReport report = manager.runOnce();
+
+        assertThat(report.newHeuristics()).isEmpty();
+        assertThat(manager.heuristics()).isEmpty();
+        assertThat(report.committed()).hasSize(2);
+        assertThat(report.endedRecords()).isEqualTo(1);
+        assertThat(ids(db)).containsExactly(7L, 8L);
+      } finally {
+        tm.close();
+      }
+    }
+  }
+
+  @Test
   void postgresBranchSurvivesAKilledBackendAndIsCommittedFromAFreshConnection() throws Exception {
     try (TestDatabase db = TestDatabase.create(DatabaseKind.POSTGRES)) {
       db.execute("create table t (id bigint primary key, v int)");

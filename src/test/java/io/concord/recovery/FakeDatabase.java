@@ -52,11 +52,14 @@ final class FakeDatabase {
    */
   volatile Function<Call, XAException> script = call -> null;
 
+  /** How many sessions (connections) each getXAResources() call hands out. */
+  volatile int sessionsPerScan = 1;
+
   /** Called at the start of every recover(), e.g. to let a "TM" act concurrently. */
   volatile Runnable onRecover = () -> {};
 
   /** A completion request seen by the fake. */
-  record Call(String operation, Xid xid, int attempt) {}
+  record Call(String operation, Xid xid, int attempt, Session session) {}
 
   private final Map<XidKey, Integer> attempts = new LinkedHashMap<>();
 
@@ -91,8 +94,12 @@ final class FakeDatabase {
         if (failure != null) {
           throw failure;
         }
-        sessionsOpened.incrementAndGet();
-        return new XAResource[] {lastResource ? new MarkerSession() : new Session()};
+        XAResource[] sessions = new XAResource[sessionsPerScan];
+        for (int i = 0; i < sessions.length; i++) {
+          sessionsOpened.incrementAndGet();
+          sessions[i] = lastResource ? new MarkerSession() : new Session();
+        }
+        return sessions;
       }
 
       @Override
@@ -173,7 +180,7 @@ final class FakeDatabase {
       synchronized (FakeDatabase.this) {
         attempt = attempts.merge(XidKey.of(xid), 1, Integer::sum);
       }
-      return script.apply(new Call(operation, xid, attempt));
+      return script.apply(new Call(operation, xid, attempt, this));
     }
 
     @Override

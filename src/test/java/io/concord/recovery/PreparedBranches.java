@@ -18,10 +18,10 @@ import java.util.Locale;
  * server-wide {@code XA RECOVER} filtered to Xids whose gtrid carries the node id (other tests'
  * branches on the same server are none of ours).
  */
-final class PreparedBranches {
+public final class PreparedBranches {
   private PreparedBranches() {}
 
-  static List<String> of(TestDatabase db, String nodeId) {
+  public static List<String> of(TestDatabase db, String nodeId) {
     try (Connection c = db.connect()) {
       return of(c, db.kind(), nodeId);
     } catch (SQLException e) {
@@ -29,7 +29,8 @@ final class PreparedBranches {
     }
   }
 
-  static List<String> of(Connection c, DatabaseKind kind, String nodeId) throws SQLException {
+  public static List<String> of(Connection c, DatabaseKind kind, String nodeId)
+      throws SQLException {
     String nodeHex =
         HexFormat.of().formatHex(nodeId.getBytes(StandardCharsets.UTF_8)).toLowerCase(Locale.ROOT);
     List<String> result = new ArrayList<>();

@@ -290,6 +290,33 @@ class RecoveryManagerTest {
   }
 
   @Test
+  void leavesAloneATransactionInFlightBeforeTheScanEvenIfItFinishedSince() throws Exception {
+    FakeDatabase pg = FakeDatabase.plain("pg");
+    ConcordXid tx = newTransaction();
+    pg.prepare(tx);
+    logCommit(tx, "pg", tx, "pg", tx.withBranch(2));
+    // in flight when the pass starts; its coordinator finishes while the pass lists the resource
+    inFlight.add(tx);
+    pg.onRecover = () -> inFlight.remove(tx);
+    manager =
+        new RecoveryManager(
+            log,
+            RecoveryOptions.builder(NODE).orphanGrace(Duration.ZERO).build(),
+            InFlightTransactions.of(
+                xid -> inFlight.stream().anyMatch(x -> x.sameGlobalTransaction(xid)),
+                () -> List.copyOf(inFlight)));
+    manager.addXAResourceRecovery(pg.recovery());
+
+    RecoveryReport report = manager.runOnce();
+
+    assertThat(report.committed()).isEmpty();
+    assertThat(report.leftAlone())
+        .singleElement()
+        .satisfies(l -> assertThat(l.reason()).isEqualTo(Reason.IN_FLIGHT));
+    assertThat(pg.isPrepared(tx)).isTrue();
+  }
+
+  @Test
   void neverCommitsABranchOfARecordWhoseTransactionIsInFlight() throws Exception {
     FakeDatabase pg = FakeDatabase.plain("pg");
     ConcordXid live = newTransaction();
@@ -651,14 +678,81 @@ class RecoveryManagerTest {
 
     RecoveryReport first = m.runOnce();
 
+    // its coordinator may still be completing it: neither committed nor ended by this pass
     assertThat(first.endedRecords()).isZero();
+    assertThat(first.committed()).isEmpty();
+    assertThat(first.leftAlone())
+        .singleElement()
+        .satisfies(
+            l -> {
+              assertThat(l.reason()).isEqualTo(Reason.IN_FLIGHT);
+              assertThat(l.detail()).contains("COMMIT record written during this pass");
+            });
     assertThat(log.liveCommits()).hasSize(1);
     assertThat(pg.isPrepared(tx)).isTrue();
 
     RecoveryReport second = m.runOnce();
-    assertThat(second.committed()).hasSize(1);
+    assertThat(second.committed()).hasSize(2);
     assertThat(second.endedRecords()).isEqualTo(1);
     assertThat(pg.isPrepared(tx)).isFalse();
+  }
+
+  @Test
+  void completesDifferentDatabasesInParallel() throws Exception {
+    FakeDatabase pg = FakeDatabase.plain("pg");
+    FakeDatabase maria = FakeDatabase.plain("maria");
+    ConcordXid tx = newTransaction();
+    ConcordXid b2 = tx.withBranch(2);
+    pg.prepare(tx);
+    maria.prepare(b2);
+    logCommit(tx, "pg", tx, "maria", b2);
+    // each commit waits for the other: only parallel completion gets both through
+    java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+    java.util.function.Function<FakeDatabase.Call, XAException> meet =
+        call -> {
+          try {
+            both.await(5, TimeUnit.SECONDS);
+            return null;
+          } catch (Exception e) {
+            return xa(XAException.XAER_RMFAIL);
+          }
+        };
+    pg.script = meet;
+    maria.script = meet;
+    RecoveryManager m = manager();
+    m.addXAResourceRecovery(pg.recovery());
+    m.addXAResourceRecovery(maria.recovery());
+
+    RecoveryReport report = m.runOnce();
+
+    assertThat(report.committed()).hasSize(2);
+    assertThat(report.endedRecords()).isEqualTo(1);
+  }
+
+  @Test
+  void spreadsOneDatabasesBranchesOverEverySessionItsSourceHandsOut() throws Exception {
+    FakeDatabase pg = FakeDatabase.plain("pg");
+    pg.sessionsPerScan = 3;
+    Set<Object> usedSessions = ConcurrentHashMap.newKeySet();
+    pg.script =
+        call -> {
+          usedSessions.add(call.session());
+          return null;
+        };
+    for (int i = 0; i < 9; i++) {
+      ConcordXid tx = newTransaction();
+      pg.prepare(tx);
+      logCommit(tx, "pg", tx, "pg", tx.withBranch(2));
+    }
+    RecoveryManager m = manager();
+    m.addXAResourceRecovery(pg.recovery());
+
+    RecoveryReport report = m.runOnce();
+
+    assertThat(report.committed()).hasSize(9);
+    assertThat(report.endedRecords()).isEqualTo(9);
+    assertThat(usedSessions).hasSize(3);
+    assertThat(pg.sessionsClosed.get()).isEqualTo(3);
   }
 
   @Test
