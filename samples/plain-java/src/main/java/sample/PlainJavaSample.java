@@ -7,6 +7,7 @@ import io.concord.lock.LockHandle;
 import io.concord.lock.LockService;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
+import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
 import io.concord.shard.Shard;
@@ -41,7 +42,7 @@ public final class PlainJavaSample {
             TransactionLog.open(LogOptions.builder(dir.resolve("log")).nodeId(node).build());
         ConcordTransactionManager tm = ConcordTransactionManager.builder(log).nodeId(node).build();
         RecoveryManager recovery =
-            new RecoveryManager(log, RecoveryOptions.builder(node).build(), tm::isInFlight);
+            new RecoveryManager(log, RecoveryOptions.builder(node).build(), InFlightTransactions.of(tm));
         ConcordDataSource east = pooled("east", dir, tm, recovery);
         ConcordDataSource west = pooled("west", dir, tm, recovery)) {
       recovery.start(); // finishes whatever a crash left in doubt, before any new work

@@ -12,6 +12,7 @@ import io.concord.lock.LockService;
 import io.concord.log.LogException;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
+import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
 import io.concord.recovery.RecoveryReport;
@@ -136,7 +137,7 @@ public final class ConcordRuntime implements AutoCloseable {
                   .startupTimeout(config.recovery().startupTimeout())
                   .orphanGrace(config.recovery().orphanGrace())
                   .build(),
-              transactionManager::isInFlight);
+              InFlightTransactions.of(transactionManager));
       toClose.push(recovery);
       for (DataSourceSettings settings : config.dataSources()) {
         DataSource ds = dataSource(settings);

@@ -4,6 +4,7 @@ import io.concord.jdbc.ConcordDataSource;
 import io.concord.log.LogException;
 import io.concord.log.LogOptions;
 import io.concord.log.TransactionLog;
+import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
 import io.concord.tm.ConcordTransactionManager;
@@ -46,7 +47,7 @@ public class SpringBootSample {
   @Bean(destroyMethod = "close")
   RecoveryManager recoveryManager(
       TransactionLog log, ConcordTransactionManager tm, @Value("${concord.node-id}") String nodeId) {
-    return new RecoveryManager(log, RecoveryOptions.builder(nodeId).build(), tm::isInFlight);
+    return new RecoveryManager(log, RecoveryOptions.builder(nodeId).build(), InFlightTransactions.of(tm));
   }
 
   /** Spring's transaction infrastructure, driven by Concord. */
