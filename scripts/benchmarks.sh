@@ -8,7 +8,7 @@ seconds=${1:-10}
 out=target/benchmarks
 dir=${CONCORD_BENCH_DIR:-/var/tmp/concord-bench}
 mkdir -p "$out" "$dir"
-jmh=(-wi 2 -w 2s -i 3 -r "${seconds}s" -f 1 -rf json)
+jmh=(-wi 2 -w 2s -i 3 -r 3s -f 1 -rf json)
 run() { echo "== $1" >&2; shift; "$@"; }
 
 mvn -B -q package -DskipTests

@@ -260,8 +260,15 @@ public final class TmPeerComparison {
       }
     }
     if (journal) {
-      BeanPopulator.getDefaultInstance(HornetqJournalEnvironmentBean.class)
-          .setStoreDir(dir.resolve("journal").toString());
+      // Every store (default, communication, state) has its own journal bean; left alone, the
+      // named ones write a HornetqJournalStore directory into the working directory.
+      for (String store : new String[] {null, "communicationStore", "stateStore"}) {
+        HornetqJournalEnvironmentBean bean =
+            store == null
+                ? BeanPopulator.getDefaultInstance(HornetqJournalEnvironmentBean.class)
+                : BeanPopulator.getNamedInstance(HornetqJournalEnvironmentBean.class, store);
+        bean.setStoreDir(dir.resolve(store == null ? "journal" : "journal-" + store).toString());
+      }
     }
     try {
       arjPropertyManager.getCoreEnvironmentBean().setNodeIdentifier("bench");
