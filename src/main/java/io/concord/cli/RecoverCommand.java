@@ -11,6 +11,7 @@ import io.concord.recovery.InFlightTransactions;
 import io.concord.recovery.RecoveryManager;
 import io.concord.recovery.RecoveryOptions;
 import io.concord.recovery.RecoveryReport;
+import io.concord.tm.ConcordTransactionManager;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -72,9 +73,14 @@ final class RecoverCommand implements Callable<Integer> {
   static TransactionLog openLog(ConcordConfig cfg) throws LogException {
     return TransactionLog.open(
         LogOptions.builder(cfg.log().directory())
-            .nodeId(cfg.nodeId() == null ? "operator" : cfg.nodeId())
+            .nodeId(nodeId(cfg))
             .segmentSizeBytes(cfg.log().segmentSizeBytes())
             .build());
+  }
+
+  /** The node id the application runs with: configured, or derived from the host as the TM does. */
+  static String nodeId(ConcordConfig cfg) {
+    return cfg.nodeId() != null ? cfg.nodeId() : ConcordTransactionManager.hostDerivedNodeId();
   }
 
   /** {@code concord recover heuristics}: the heuristic outcomes an operator has not cleared. */
@@ -149,9 +155,7 @@ final class RecoverCommand implements Callable<Integer> {
       try (TransactionLog log = openLog(cfg);
           RecoveryManager recovery =
               new RecoveryManager(
-                  log,
-                  RecoveryOptions.builder(cfg.nodeId() == null ? "operator" : cfg.nodeId()).build(),
-                  InFlightTransactions.NONE)) {
+                  log, RecoveryOptions.builder(nodeId(cfg)).build(), InFlightTransactions.NONE)) {
         if (recovery.forget(gtrid)) {
           System.out.println("forgot heuristic outcome of " + gtrid);
           return 0;

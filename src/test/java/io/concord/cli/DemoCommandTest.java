@@ -119,6 +119,9 @@ class DemoCommandTest {
     Result heuristics = concord(dir, "recover", "heuristics", "--config", config.toString());
     assertThat(heuristics.exitCode()).isZero();
     assertThat(heuristics.stdout()).contains("no heuristic outcomes recorded");
+    Result forget = concord(dir, "recover", "forget", "00ff", "--config", config.toString());
+    assertThat(forget.exitCode()).isEqualTo(1);
+    assertThat(forget.stderr()).contains("no heuristic outcome recorded for 00ff");
 
     Result resumed =
         concord(dir, "demo", "--config", config.toString(), "--json", "--duration", "1");
