@@ -52,8 +52,8 @@ final class LogWriter {
 
   /**
    * Upper bound on how long a forced batch waits for more committers (group commit gathering). It
-   * is also capped at a quarter of the last force's duration, so gathering never costs more than a
-   * fraction of what it saves.
+   * is also capped at a fraction of the last force's duration ({@link BatchGathering}), so
+   * gathering never costs more than a fraction of what it saves.
    */
   static final long MAX_GATHER_NANOS = 250_000;
 
@@ -331,7 +331,9 @@ final class LogWriter {
     }
   }
 
-  private final BatchGathering gathering = new BatchGathering(GATHER_HISTORY, MAX_GATHER_NANOS);
+  private final BatchGathering gathering =
+      new BatchGathering(
+          GATHER_HISTORY, MAX_GATHER_NANOS, Runtime.getRuntime().availableProcessors());
   private long lastForceNanos;
 
   private void recordBatch(int waiters) {
