@@ -260,10 +260,15 @@ public final class TransactionLog implements AutoCloseable {
     return "TransactionLog[" + options.directory() + ", node " + options.nodeId() + "]";
   }
 
+  /** How long an appender of a forced record would spin now before parking (for tests). */
+  long appenderSpinNanos() {
+    return writer.spinNanos();
+  }
+
   private void appendForced(LogEntry entry) throws LogException {
     LogWriter.Pending pending = new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), true);
     enqueue(pending);
-    pending.awaitWritten();
+    pending.awaitWritten(writer.spinNanos());
   }
 
   private void enqueue(LogWriter.Pending pending) throws LogException {

@@ -29,6 +29,11 @@ final class FaultyChannel extends FileChannel {
 
     volatile java.util.concurrent.CountDownLatch forceGate;
 
+    /**
+     * When set, positional writes wait for it: holds the writer before a batch reaches the file.
+     */
+    volatile java.util.concurrent.CountDownLatch writeGate;
+
     LogOptions.ChannelOpener opener() {
       return (path, options) -> new FaultyChannel(FileChannel.open(path, options), this);
     }
@@ -65,6 +70,14 @@ final class FaultyChannel extends FileChannel {
 
   @Override
   public int write(ByteBuffer src, long position) throws IOException {
+    java.util.concurrent.CountDownLatch gate = faults.writeGate;
+    if (gate != null) {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException("interrupted while held at the write gate");
+      }
+    }
     spend(src.remaining());
     return delegate.write(src, position);
   }

@@ -173,6 +173,55 @@ class GroupCommitTest {
   }
 
   @Test
+  void aLoneCommitterSpinsForAShortForceInsteadOfParking() throws Exception {
+    try (TransactionLog log = TransactionLog.open(options().forceMode(ForceMode.NONE).build())) {
+      long spin = 0;
+      for (int i = 0; i < 1000 && spin == 0; i++) { // a write slower than the cap gives 0: retry
+        log.appendCommit(commit(i));
+        spin = log.appenderSpinNanos();
+      }
+      assertThat(spin).isPositive().isLessThanOrEqualTo(LogWriter.MAX_SPIN_NANOS);
+    }
+  }
+
+  @Test
+  void committersSharingABatchNeverSpin() throws Exception {
+    try (TransactionLog log = TransactionLog.open(options().forceMode(ForceMode.NONE).build())) {
+      for (int i = 0; i < 20; i++) {
+        log.appendCommit(commit(i)); // a lone committer first: spinning is on
+      }
+      CountDownLatch gate = new CountDownLatch(1);
+      faults.writeGate = gate;
+      List<Thread> committers = new ArrayList<>();
+      try {
+        Thread first = new Thread(() -> runUnchecked(() -> log.appendCommit(commit(100))));
+        first.start();
+        Thread.sleep(50); // the writer takes it and is held before writing it
+        for (int t = 1; t <= 4; t++) {
+          int id = 100 + t;
+          Thread committer = new Thread(() -> runUnchecked(() -> log.appendCommit(commit(id))));
+          committers.add(committer);
+          committer.start();
+        }
+        committers.add(first);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (committers.stream().anyMatch(c -> c.getState() != Thread.State.WAITING)
+            && System.nanoTime() < deadline) {
+          Thread.sleep(1); // until all four later committers are queued and parked
+        }
+      } finally {
+        faults.writeGate = null;
+        gate.countDown();
+      }
+      for (Thread committer : committers) {
+        committer.join(10_000);
+      }
+      // The four queued committers went out in one batch, which the next batches remember.
+      assertThat(log.appenderSpinNanos()).isZero();
+    }
+  }
+
+  @Test
   void idleWriterDoesNotSpin() throws Exception {
     try (TransactionLog log = TransactionLog.open(options().build())) {
       log.appendCommit(commit(1));
