@@ -33,6 +33,7 @@ for bench in io.concord.shard.RoutingBenchmark io.concord.jdbc.PoolBorrowBenchma
     | tee "$out/${bench##*.}.txt"
 done
 
+bash scripts/test-databases.sh # the lock benchmark runs on PostgreSQL and MariaDB
 run "locks: Concord vs ShedLock's JDBC provider" \
   mvn -B -q exec:java -Dexec.mainClass=io.concord.lock.LockBenchmark -Dexec.classpathScope=test \
   -Dexec.args="--seconds $seconds --warmup 3" | tee "$out/locks.txt"

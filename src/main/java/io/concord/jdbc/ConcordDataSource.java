@@ -1,18 +1,13 @@
 package io.concord.jdbc;
 
-import jakarta.transaction.RollbackException;
-import jakarta.transaction.Status;
-import jakarta.transaction.SystemException;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.logging.Logger;
+import javax.sql.CommonDataSource;
 import javax.sql.DataSource;
 import javax.sql.XADataSource;
 import org.jboss.tm.XAResourceRecovery;
@@ -37,23 +32,17 @@ import org.jboss.tm.XAResourceRecoveryRegistry;
  *
  * <p>Build one with {@link #builder(XADataSource)}; {@link #close()} closes the pool.
  */
-public final class ConcordDataSource implements DataSource, AutoCloseable {
-  private final ResourceIdentity identity;
+public final class ConcordDataSource extends EnlistingDataSource<XaTransactionBinding> {
   private final XADataSource xaDataSource;
-  private final TransactionContext transactions;
   private final ConnectionPool pool;
   private final PerScanRecovery recovery;
   private final XAResourceRecoveryRegistry recoveryRegistry;
 
-  /** This DataSource's key in the TransactionSynchronizationRegistry; identity equality. */
-  private final Object bindingKey = new Object();
-
-  private volatile PrintWriter logWriter;
-
   private ConcordDataSource(Builder builder, PoolSettings settings) {
-    this.identity = new ResourceIdentity(settings.name()).gatedFor(builder.xaDataSource);
+    super(
+        new ResourceIdentity(settings.name()).gatedFor(builder.xaDataSource),
+        new TransactionContext(builder.transactionManager, builder.registry));
     this.xaDataSource = builder.xaDataSource;
-    this.transactions = new TransactionContext(builder.transactionManager, builder.registry);
     this.pool = new ConnectionPool(settings, xaDataSource);
     this.recovery = new PerScanRecovery(() -> new RecoveryXAResource(xaDataSource, identity));
     this.recoveryRegistry = builder.recoveryRegistry;
@@ -65,11 +54,6 @@ public final class ConcordDataSource implements DataSource, AutoCloseable {
   /** Starts a builder for a pool over {@code xaDataSource}. */
   public static Builder builder(XADataSource xaDataSource) {
     return new Builder(Objects.requireNonNull(xaDataSource, "xaDataSource"));
-  }
-
-  /** The stable resource name: written in the transaction log, used by recovery. */
-  public String resourceName() {
-    return identity.name();
   }
 
   /** Gauges and counters of the pool right now. */
@@ -87,114 +71,32 @@ public final class ConcordDataSource implements DataSource, AutoCloseable {
   }
 
   @Override
-  public Connection getConnection() throws SQLException {
-    if (pool.isClosed()) {
-      throw new SQLException("pool '" + resourceName() + "' is closed", "08003");
-    }
-    Transaction transaction = transactions.current(resourceName());
-    if (transaction != null) {
-      int status = TransactionContext.status(transaction, resourceName());
-      if (status == Status.STATUS_ACTIVE || status == Status.STATUS_MARKED_ROLLBACK) {
-        return transactional(transaction, status);
-      }
-      if (status != Status.STATUS_NO_TRANSACTION && status != Status.STATUS_COMMITTED) {
-        // A rolled-back (timed-out) transaction still on the thread: an auto-commit connection
-        // now would write outside the transaction the caller believes it is in.
-        throw new SQLException(
-            "'"
-                + resourceName()
-                + "' cannot hand out a connection while the thread's transaction is "
-                + TransactionContext.statusName(status)
-                + (status == Status.STATUS_ROLLEDBACK || status == Status.STATUS_ROLLING_BACK
-                    ? " (it was rolled back, perhaps by its timeout)"
-                    : ""),
-            "25000");
-      }
-    }
+  boolean isClosed() {
+    return pool.isClosed();
+  }
+
+  @Override
+  Connection nonTransactional() throws SQLException {
     PooledConnection pooled = pool.borrow();
     identity.learnFrom(pooled.connection);
     return new ConnectionHandle(new NonTransactionalLease(transactions, pool, pooled));
   }
 
-  private Connection transactional(Transaction transaction, int status) throws SQLException {
-    XaTransactionBinding binding;
-    try {
-      binding = (XaTransactionBinding) transactions.registry.getResource(bindingKey);
-    } catch (IllegalStateException e) {
-      throw new SQLException(
-          "'" + resourceName() + "': the transaction is no longer active", "25000", e);
-    }
-    if (binding != null) {
-      return binding.newHandle();
-    }
-    if (status == Status.STATUS_MARKED_ROLLBACK) {
-      throw new SQLException(
-          "'"
-              + resourceName()
-              + "' is not enlisted in a transaction that is already marked rollback-only",
-          "25000");
-    }
+  @Override
+  XaTransactionBinding bind(Transaction transaction) throws SQLException {
     PooledConnection pooled = pool.borrow();
     identity.learnFrom(pooled.connection);
-    binding = new XaTransactionBinding(transactions, pool, transaction, pooled, identity);
-    try {
-      transactions.registry.registerInterposedSynchronization(binding);
-      transactions.registry.putResource(bindingKey, binding);
-    } catch (RuntimeException e) {
-      binding.enlistmentFailed();
-      throw new SQLException(
-          "'" + resourceName() + "' could not register with the transaction: " + e, "25000", e);
-    }
-    boolean enlisted;
-    try {
-      enlisted = transaction.enlistResource(binding.resource());
-    } catch (RollbackException | SystemException | IllegalStateException e) {
-      binding.enlistmentFailed();
-      throw new SQLException(
-          "'" + resourceName() + "' could not be enlisted in the transaction: " + e, "25000", e);
-    }
-    if (!enlisted) {
-      binding.enlistmentFailed();
-      throw new SQLException(
-          "the transaction manager refused to enlist '" + resourceName() + "'", "25000");
-    }
-    return binding.newHandle();
-  }
-
-  /** Not supported: a pool holds connections of one user, set on the XADataSource. */
-  @Override
-  public Connection getConnection(String username, String password) throws SQLException {
-    throw new SQLFeatureNotSupportedException(
-        "'"
-            + resourceName()
-            + "' pools connections of the user configured on its XADataSource; getConnection(user,"
-            + " password) is not supported");
+    return new XaTransactionBinding(transactions, pool, transaction, pooled, identity);
   }
 
   @Override
-  public PrintWriter getLogWriter() {
-    return logWriter;
+  String enlistedAs() {
+    return "";
   }
 
   @Override
-  public void setLogWriter(PrintWriter out) {
-    this.logWriter = out;
-  }
-
-  /** The acquisition timeout governs waiting; login timeouts belong to the XADataSource. */
-  @Override
-  public void setLoginTimeout(int seconds) throws SQLException {
-    xaDataSource.setLoginTimeout(seconds);
-  }
-
-  @Override
-  public int getLoginTimeout() throws SQLException {
-    return xaDataSource.getLoginTimeout();
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    throw new SQLFeatureNotSupportedException("Concord logs through SLF4J");
+  CommonDataSource connectionSource() {
+    return xaDataSource;
   }
 
   @Override

@@ -1,15 +1,10 @@
 package io.concord.jdbc;
 
-import jakarta.transaction.RollbackException;
-import jakarta.transaction.Status;
-import jakarta.transaction.SystemException;
 import jakarta.transaction.Transaction;
 import jakarta.transaction.TransactionManager;
 import jakarta.transaction.TransactionSynchronizationRegistry;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
+import javax.sql.CommonDataSource;
 import javax.sql.DataSource;
 import javax.transaction.xa.Xid;
 import org.jboss.tm.XAResourceRecovery;
@@ -40,27 +35,24 @@ import org.jboss.tm.XAResourceRecoveryRegistry;
  * manager that the transaction committed. Without one, that crash leaves the databases
  * inconsistent; see docs/jdbc.md.
  */
-public final class LastResourceDataSource implements DataSource, AutoCloseable {
+public final class LastResourceDataSource extends EnlistingDataSource<LocalTransactionBinding> {
   private static final int MARKER_DELETE_BATCH = 500;
   private static final int MARKER_QUEUE_LIMIT = 100_000;
 
-  private final ResourceIdentity identity;
   private final DataSource delegate;
-  private final TransactionContext transactions;
   private final MarkerTable markers;
   private final PerScanRecovery recovery;
   private final XAResourceRecoveryRegistry recoveryRegistry;
-  private final Object bindingKey = new Object();
   private final ConcurrentLinkedQueue<Xid> finishedMarkers = new ConcurrentLinkedQueue<>();
   private final AtomicInteger finishedMarkerCount = new AtomicInteger();
   private final ScheduledExecutorService markerCleaner;
   private volatile boolean closed;
-  private volatile PrintWriter logWriter;
 
   private LastResourceDataSource(Builder builder, String name) {
-    this.identity = new ResourceIdentity(name);
+    super(
+        new ResourceIdentity(name),
+        new TransactionContext(builder.transactionManager, builder.registry));
     this.delegate = builder.delegate;
-    this.transactions = new TransactionContext(builder.transactionManager, builder.registry);
     this.markers = builder.markerTable == null ? null : new MarkerTable(builder.markerTable);
     this.recoveryRegistry = builder.recoveryRegistry;
     if (markers != null) {
@@ -91,63 +83,25 @@ public final class LastResourceDataSource implements DataSource, AutoCloseable {
     return new Builder(Objects.requireNonNull(delegate, "delegate"));
   }
 
-  public String resourceName() {
-    return identity.name();
-  }
-
   /** The marker-table recovery hook, or empty without a marker table. */
   public java.util.Optional<XAResourceRecovery> xaResourceRecovery() {
     return java.util.Optional.ofNullable(recovery);
   }
 
   @Override
-  public Connection getConnection() throws SQLException {
-    if (closed) {
-      throw new SQLException("'" + resourceName() + "' is closed", "08003");
-    }
-    Transaction transaction = transactions.current(resourceName());
-    if (transaction != null) {
-      int status = TransactionContext.status(transaction, resourceName());
-      if (status == Status.STATUS_ACTIVE || status == Status.STATUS_MARKED_ROLLBACK) {
-        return transactional(transaction, status);
-      }
-      if (status != Status.STATUS_NO_TRANSACTION && status != Status.STATUS_COMMITTED) {
-        // A rolled-back (timed-out) transaction still on the thread: an auto-commit connection
-        // now would write outside the transaction the caller believes it is in.
-        throw new SQLException(
-            "'"
-                + resourceName()
-                + "' cannot hand out a connection while the thread's transaction is "
-                + TransactionContext.statusName(status)
-                + (status == Status.STATUS_ROLLEDBACK || status == Status.STATUS_ROLLING_BACK
-                    ? " (it was rolled back, perhaps by its timeout)"
-                    : ""),
-            "25000");
-      }
-    }
+  boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  Connection nonTransactional() throws SQLException {
     Connection physical = delegate.getConnection();
     identity.learnFrom(physical);
     return new ConnectionHandle(new NonTransactionalLease(transactions, resourceName(), physical));
   }
 
-  private Connection transactional(Transaction transaction, int status) throws SQLException {
-    LocalTransactionBinding binding;
-    try {
-      binding = (LocalTransactionBinding) transactions.registry.getResource(bindingKey);
-    } catch (IllegalStateException e) {
-      throw new SQLException(
-          "'" + resourceName() + "': the transaction is no longer active", "25000", e);
-    }
-    if (binding != null) {
-      return binding.newHandle();
-    }
-    if (status == Status.STATUS_MARKED_ROLLBACK) {
-      throw new SQLException(
-          "'"
-              + resourceName()
-              + "' is not enlisted in a transaction that is already marked rollback-only",
-          "25000");
-    }
+  @Override
+  LocalTransactionBinding bind(Transaction transaction) throws SQLException {
     Connection physical = delegate.getConnection();
     try {
       identity.learnFrom(physical);
@@ -160,38 +114,18 @@ public final class LastResourceDataSource implements DataSource, AutoCloseable {
       }
       throw e;
     }
-    binding =
-        new LocalTransactionBinding(transactions, this, transaction, physical, identity, markers);
-    try {
-      transactions.registry.registerInterposedSynchronization(binding);
-      transactions.registry.putResource(bindingKey, binding);
-    } catch (RuntimeException e) {
-      binding.enlistmentFailed();
-      throw new SQLException(
-          "'" + resourceName() + "' could not register with the transaction: " + e, "25000", e);
-    }
-    boolean enlisted;
-    try {
-      enlisted = transaction.enlistResource(binding.resource());
-    } catch (RollbackException | SystemException | IllegalStateException e) {
-      binding.enlistmentFailed();
-      throw new SQLException(
-          "'"
-              + resourceName()
-              + "' could not be enlisted as the last resource (a transaction takes at most one): "
-              + e,
-          "25000",
-          e);
-    }
-    if (!enlisted) {
-      binding.enlistmentFailed();
-      throw new SQLException(
-          "the transaction manager refused to enlist '"
-              + resourceName()
-              + "' as last resource (a transaction takes at most one)",
-          "25000");
-    }
-    return binding.newHandle();
+    return new LocalTransactionBinding(
+        transactions, this, transaction, physical, identity, markers);
+  }
+
+  @Override
+  String enlistedAs() {
+    return " as the last resource (a transaction takes at most one)";
+  }
+
+  @Override
+  CommonDataSource connectionSource() {
+    return delegate;
   }
 
   /** Called after a committed transaction: its marker served its purpose. */
@@ -248,37 +182,6 @@ public final class LastResourceDataSource implements DataSource, AutoCloseable {
       }
     }
     return deleted;
-  }
-
-  @Override
-  public Connection getConnection(String username, String password) throws SQLException {
-    throw new SQLFeatureNotSupportedException(
-        "'" + resourceName() + "' does not support getConnection(user, password)");
-  }
-
-  @Override
-  public PrintWriter getLogWriter() {
-    return logWriter;
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) {
-    this.logWriter = out;
-  }
-
-  @Override
-  public void setLoginTimeout(int seconds) throws SQLException {
-    delegate.setLoginTimeout(seconds);
-  }
-
-  @Override
-  public int getLoginTimeout() throws SQLException {
-    return delegate.getLoginTimeout();
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    throw new SQLFeatureNotSupportedException("Concord logs through SLF4J");
   }
 
   @Override
