@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -659,9 +660,20 @@ class RecoveryManagerTest {
     FakeDatabase maria = FakeDatabase.plain("maria");
     ConcordXid tx = newTransaction();
     ConcordXid b2 = tx.withBranch(2);
-    // pg is scanned first; while maria is scanned, a transaction prepares on pg and logs COMMIT
+    // pg is scanned first; while maria is scanned, a transaction prepares on pg and logs COMMIT.
+    // The two listings run in parallel: maria's waits until pg's first recover() has answered
+    // (its second call, TMENDRSCAN, has begun), or the order would be left to the scheduler.
+    CountDownLatch pgListed = new CountDownLatch(2);
+    pg.onRecover = pgListed::countDown;
     maria.onRecover =
         () -> {
+          try {
+            if (!pgListed.await(10, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("pg was not scanned in parallel with maria");
+            }
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
           if (!pg.isPrepared(tx) && log.liveCommits().isEmpty()) {
             pg.prepare(tx);
             maria.prepare(b2);
