@@ -33,6 +33,11 @@ for bench in io.concord.shard.RoutingBenchmark io.concord.jdbc.PoolBorrowBenchma
     | tee "$out/${bench##*.}.txt"
 done
 
+run "JMH io.concord.tm.TwoPhaseCommitBenchmark (allocation per transaction)" \
+  mvn -B -q exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
+  "-Dexec.args=-cp %classpath org.openjdk.jmh.Main io.concord.tm.TwoPhaseCommitBenchmark ${jmh[*]} -prof gc -rff $out/TwoPhaseCommitBenchmark.json" \
+  | tee "$out/TwoPhaseCommitBenchmark.txt"
+
 bash scripts/test-databases.sh # the lock benchmark runs on PostgreSQL and MariaDB
 run "locks: Concord vs ShedLock's JDBC provider" \
   mvn -B -q exec:java -Dexec.mainClass=io.concord.lock.LockBenchmark -Dexec.classpathScope=test \

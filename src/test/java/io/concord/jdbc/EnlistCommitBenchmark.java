@@ -19,9 +19,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -124,11 +122,7 @@ public class EnlistCommitBenchmark {
     database.close();
     if (log != null) {
       log.close();
-      try (Stream<Path> files = Files.walk(logDirectory)) {
-        for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(file);
-        }
-      }
+      TestDatabase.deleteRecursively(logDirectory);
     }
   }
 

@@ -268,7 +268,8 @@ public final class TestDatabase implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path dir) {
+  /** Deletes a directory and everything below it (scratch directories of tests and benchmarks). */
+  public static void deleteRecursively(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
