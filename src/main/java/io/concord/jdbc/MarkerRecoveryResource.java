@@ -3,7 +3,6 @@ package io.concord.jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import javax.transaction.xa.XAException;
 import javax.transaction.xa.XAResource;
@@ -17,42 +16,34 @@ import org.jboss.tm.LastResource;
  * forget(xid)} delete that marker; {@code rollback} does nothing (the marker proves the commit
  * happened). The connection comes from the wrapped DataSource on first use.
  */
-final class MarkerRecoveryResource implements ScanResource, LastResource {
+final class MarkerRecoveryResource extends RecoveryScanResource<Connection>
+    implements LastResource {
   private final DataSource source;
-  private final ResourceIdentity identity;
   private final MarkerTable markers;
-  private final ReentrantLock lock = new ReentrantLock();
-  private Connection connection;
-  private boolean closed;
 
   MarkerRecoveryResource(DataSource source, ResourceIdentity identity, MarkerTable markers) {
+    super(identity);
     this.source = source;
-    this.identity = identity;
     this.markers = markers;
   }
 
-  private Connection connection() throws XAException {
-    if (closed) {
-      throw XaErrors.of(
-          XAException.XAER_RMFAIL,
-          identity.name() + ": this recovery resource was closed (its scan is over)",
-          null);
-    }
-    if (connection == null) {
-      try {
-        connection = source.getConnection();
-        if (!connection.getAutoCommit()) {
-          connection.setAutoCommit(true);
-        }
-      } catch (SQLException e) {
-        closeConnection();
-        throw XaErrors.of(
-            XAException.XAER_RMFAIL,
-            identity.name() + ": could not open a recovery connection: " + e.getMessage(),
-            e);
+  @Override
+  Connection open() throws SQLException {
+    Connection connection = source.getConnection();
+    try {
+      if (!connection.getAutoCommit()) {
+        connection.setAutoCommit(true);
       }
+      return connection;
+    } catch (SQLException | RuntimeException e) {
+      closeAfterFailure(connection::close, e);
+      throw e;
     }
-    return connection;
+  }
+
+  @Override
+  void closePhysical(Connection connection) throws SQLException {
+    connection.close();
   }
 
   @Override
@@ -116,85 +107,8 @@ final class MarkerRecoveryResource implements ScanResource, LastResource {
   }
 
   @Override
-  public int prepare(Xid xid) throws XAException {
-    throw XaErrors.of(XAException.XAER_PROTO, identity.name() + ": recovery only", null);
-  }
-
-  @Override
-  public void start(Xid xid, int flags) throws XAException {
-    throw XaErrors.of(XAException.XAER_PROTO, identity.name() + ": recovery only", null);
-  }
-
-  @Override
-  public void end(Xid xid, int flags) throws XAException {
-    throw XaErrors.of(XAException.XAER_PROTO, identity.name() + ": recovery only", null);
-  }
-
-  @Override
-  public boolean isSameRM(XAResource other) {
-    return other == this;
-  }
-
-  @Override
-  public int getTransactionTimeout() {
-    return 0;
-  }
-
-  @Override
-  public boolean setTransactionTimeout(int seconds) {
-    return false;
-  }
-
-  @Override
   public XAResource getResource() {
     return this;
-  }
-
-  @Override
-  public String getProductName() {
-    return identity.productName();
-  }
-
-  @Override
-  public String getProductVersion() {
-    return identity.productVersion();
-  }
-
-  @Override
-  public String getJndiName() {
-    return identity.name();
-  }
-
-  boolean isConnected() {
-    lock.lock();
-    try {
-      return connection != null;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  @Override
-  public void close() {
-    lock.lock();
-    try {
-      closed = true;
-      closeConnection();
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void closeConnection() {
-    if (connection != null) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        ConnectionPool.LOG.debug(
-            "{}: closing a recovery connection failed: {}", identity.name(), e.toString());
-      }
-      connection = null;
-    }
   }
 
   @Override
