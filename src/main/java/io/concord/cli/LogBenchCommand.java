@@ -76,6 +76,16 @@ final class LogBenchCommand implements java.util.concurrent.Callable<Integer> {
               + " the log costs without the disk.")
   ForceMode forceMode;
 
+  @Option(
+      names = "--spin-wait",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Committers keep their core while a short force is in flight (the log's spinWait"
+              + " option, default on); --no-spin-wait makes them park, as where CPU is capped.")
+  boolean spinWait;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** One measured configuration. */
@@ -163,7 +173,11 @@ final class LogBenchCommand implements java.util.concurrent.Callable<Integer> {
     try {
       try (TransactionLog log =
           TransactionLog.open(
-              LogOptions.builder(logDirectory).nodeId("bench").forceMode(forceMode).build())) {
+              LogOptions.builder(logDirectory)
+                  .nodeId("bench")
+                  .forceMode(forceMode)
+                  .spinWait(spinWait)
+                  .build())) {
         List<BranchRecord> branches =
             List.of(
                 new BranchRecord("jdbc/orders", new byte[] {0, 0, 0, 1}),

@@ -53,7 +53,7 @@ public record ConcordConfig(
   }
 
   /** {@code log:} the write-ahead log of commit decisions. */
-  public record LogSettings(Path directory, long segmentSizeBytes) {}
+  public record LogSettings(Path directory, long segmentSizeBytes, boolean spinWait) {}
 
   /** {@code transactions:} transaction manager defaults. */
   public record TransactionSettings(Duration defaultTimeout) {}
@@ -172,7 +172,8 @@ public record ConcordConfig(
     LogSettings log =
         new LogSettings(
             Path.of(logSection.string("directory", "concord-data/log")),
-            logSection.bytes("segment-size", 16L << 20));
+            logSection.bytes("segment-size", 16L << 20),
+            logSection.bool("spin-wait", true));
     if (log.segmentSizeBytes() < 64 << 10) {
       throw logSection.error("segment-size", "must be at least 64KiB");
     }

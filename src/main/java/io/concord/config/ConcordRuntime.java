@@ -116,6 +116,7 @@ public final class ConcordRuntime implements AutoCloseable {
                 LogOptions.builder(config.log().directory())
                     .nodeId(nodeId)
                     .segmentSizeBytes(config.log().segmentSizeBytes())
+                    .spinWait(config.log().spinWait())
                     .build());
       } catch (LogException e) {
         throw new ConfigException(

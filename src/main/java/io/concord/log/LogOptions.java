@@ -33,6 +33,7 @@ public final class LogOptions {
   private final int maxPendingAppends;
   private final ForceMode forceMode;
   private final boolean setAsideDamagedSegments;
+  private final boolean spinWait;
   private final ChannelOpener channelOpener;
   private final long endDelayNanos;
 
@@ -43,6 +44,7 @@ public final class LogOptions {
     this.maxPendingAppends = builder.maxPendingAppends;
     this.forceMode = builder.forceMode;
     this.setAsideDamagedSegments = builder.setAsideDamagedSegments;
+    this.spinWait = builder.spinWait;
     this.channelOpener = builder.channelOpener;
     this.endDelayNanos = builder.endDelayNanos;
   }
@@ -76,6 +78,11 @@ public final class LogOptions {
     return setAsideDamagedSegments;
   }
 
+  /** Whether committers may spin and yield while a short force is in flight (default true). */
+  public boolean spinWait() {
+    return spinWait;
+  }
+
   ChannelOpener channelOpener() {
     return channelOpener;
   }
@@ -99,6 +106,8 @@ public final class LogOptions {
         + forceMode
         + ", setAsideDamagedSegments="
         + setAsideDamagedSegments
+        + ", spinWait="
+        + spinWait
         + "]";
   }
 
@@ -110,6 +119,7 @@ public final class LogOptions {
     private int maxPendingAppends = DEFAULT_MAX_PENDING_APPENDS;
     private ForceMode forceMode = ForceMode.FDATASYNC;
     private boolean setAsideDamagedSegments;
+    private boolean spinWait = true;
     private ChannelOpener channelOpener = FileChannel::open;
     private long endDelayNanos = DEFAULT_END_DELAY_NANOS;
 
@@ -151,6 +161,19 @@ public final class LogOptions {
      */
     public Builder setAsideDamagedSegments(boolean setAsideDamagedSegments) {
       this.setAsideDamagedSegments = setAsideDamagedSegments;
+      return this;
+    }
+
+    /**
+     * Whether a committer waiting for a short force (at most 250 µs) keeps its core, spinning and
+     * then yielding it to any runnable thread, instead of parking at once (default true). Parking
+     * leaves the cores idle during every force and pays a wake-up per commit; with many concurrent
+     * committers that is most of the cost (measured on 2 cores: 64 committers about 1.6× the
+     * throughput with it). The price is CPU time that would otherwise be idle: turn it off where
+     * CPU time is billed or capped (a container's CPU quota, a battery).
+     */
+    public Builder spinWait(boolean spinWait) {
+      this.spinWait = spinWait;
       return this;
     }
 

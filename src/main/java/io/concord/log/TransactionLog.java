@@ -265,10 +265,15 @@ public final class TransactionLog implements AutoCloseable {
     return writer.spinNanos();
   }
 
+  /** How long an appender of a forced record would yield now before parking (for tests). */
+  long appenderYieldNanos() {
+    return writer.yieldNanos();
+  }
+
   private void appendForced(LogEntry entry) throws LogException {
     LogWriter.Pending pending = new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), true);
     enqueue(pending);
-    pending.awaitWritten(writer.spinNanos());
+    pending.awaitWritten(writer.spinNanos(), writer.yieldNanos());
   }
 
   private void enqueue(LogWriter.Pending pending) throws LogException {

@@ -61,6 +61,23 @@ class LogBenchCommandTest {
   }
 
   @Test
+  void noSpinWaitIsAccepted() {
+    LogCommandTest.Run run =
+        LogCommandTest.run(
+            "bench",
+            "log",
+            "--dir",
+            directory.toString(),
+            "--threads",
+            "2",
+            "--seconds",
+            "0.2",
+            "--no-spin-wait");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("concord-log");
+  }
+
+  @Test
   void badArgumentsAreRejected() {
     LogCommandTest.Run run =
         LogCommandTest.run("bench", "log", "--dir", directory.toString(), "--seconds", "0");

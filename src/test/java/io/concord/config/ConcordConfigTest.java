@@ -18,6 +18,7 @@ class ConcordConfigTest {
       log:
         directory: /tmp/concord-log
         segment-size: 8MiB
+        spin-wait: false
       transactions:
         default-timeout: 30s
       recovery:
@@ -63,6 +64,7 @@ class ConcordConfigTest {
     assertThat(config.nodeId()).isEqualTo("bank-1");
     assertThat(config.log().directory()).isEqualTo(Path.of("/tmp/concord-log"));
     assertThat(config.log().segmentSizeBytes()).isEqualTo(8L << 20);
+    assertThat(config.log().spinWait()).isFalse();
     assertThat(config.transactions().defaultTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.recovery().interval()).isEqualTo(Duration.ofSeconds(15));
     assertThat(config.recovery().alsoForNodes()).containsExactly("bank-0");
@@ -89,6 +91,7 @@ class ConcordConfigTest {
   void defaultsApplyToAnEmptySection() {
     ConcordConfig config = ConcordConfig.parse("min.yaml", "log: {}\n");
     assertThat(config.nodeId()).isNull();
+    assertThat(config.log().spinWait()).isTrue();
     assertThat(config.transactions().defaultTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.sharding().enabled()).isFalse();
     assertThat(config.sharding().slots()).isEqualTo(16_384);

@@ -222,6 +222,166 @@ class GroupCommitTest {
   }
 
   @Test
+  void aWaiterYieldsItsCoreWhileItsShortForceIsInFlightAndNeedsNoWakeUp() throws Exception {
+    // The waiter is the second of the batch: the writer unparks only the first (this thread,
+    // which never waits), so the waiter can only return by seeing its outcome while it yields.
+    LogWriter.Pending first = pending(1);
+    AtomicReference<LogWriter.Pending> second = new AtomicReference<>();
+    CountDownLatch created = new CountDownLatch(1);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread waiter =
+        new Thread(
+            () -> {
+              try {
+                LogWriter.Pending mine = pending(2);
+                second.set(mine);
+                created.countDown();
+                mine.awaitWritten(0, TimeUnit.SECONDS.toNanos(30));
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            });
+    waiter.start();
+    created.await();
+    for (int i = 0; i < 20; i++) {
+      Thread.sleep(5);
+      assertThat(waiter.getState()).as("yielding, not parked").isEqualTo(Thread.State.RUNNABLE);
+    }
+    LogWriter.Pending.completeAll(List.of(first, second.get()), null);
+    waiter.join(10_000);
+    assertThat(waiter.isAlive()).isFalse();
+    assertThat(failure.get()).isNull();
+  }
+
+  @Test
+  void withoutAYieldBudgetAWaiterParks() throws Exception {
+    AtomicReference<LogWriter.Pending> mine = new AtomicReference<>();
+    CountDownLatch created = new CountDownLatch(1);
+    Thread waiter =
+        new Thread(
+            () -> {
+              mine.set(pending(1));
+              created.countDown();
+              runUnchecked(() -> mine.get().awaitWritten(0, 0));
+            });
+    waiter.start();
+    created.await();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (waiter.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertThat(waiter.getState()).isEqualTo(Thread.State.WAITING);
+    LogWriter.Pending.completeAll(List.of(mine.get()), null); // unparks the first waiter
+    waiter.join(10_000);
+    assertThat(waiter.isAlive()).isFalse();
+  }
+
+  @Test
+  void everyChildsOutcomeIsWrittenBeforeItsParentsSoAnEarlyParentCannotStrandIt() throws Exception {
+    // A waiter that sees its outcome without being woken (spinning or yielding) unparks its
+    // children at once; a child woken before its own outcome was written would park again with
+    // nobody left to wake it. An observer that sees the first outcome must find the last one.
+    int size = 64;
+    AtomicInteger strandable = new AtomicInteger();
+    for (int round = 0; round < 2_000; round++) {
+      List<LogWriter.Pending> batch = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        batch.add(pending(i));
+      }
+      CountDownLatch spinning = new CountDownLatch(1);
+      Thread observer =
+          new Thread(
+              () -> {
+                spinning.countDown();
+                while (!batch.get(0).completed()) {
+                  Thread.onSpinWait();
+                }
+                if (!batch.get(size - 1).completed()) {
+                  strandable.incrementAndGet();
+                }
+              });
+      observer.start();
+      spinning.await();
+      LogWriter.Pending.completeAll(batch, null);
+      observer.join();
+    }
+    assertThat(strandable.get()).isZero();
+  }
+
+  @Test
+  void manyCommittersThatYieldAllReturnRoundAfterRound() throws Exception {
+    // Committers that see their outcome while yielding wake their children themselves; if one
+    // woke a child too early, that child would wait forever and the round would not finish.
+    for (int round = 0; round < 20; round++) {
+      try (TransactionLog log = TransactionLog.open(options().build())) {
+        AtomicBoolean stop = new AtomicBoolean();
+        int base = round * 1_000_000;
+        List<Thread> committers = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+          int from = base + t * 10_000;
+          Thread committer =
+              new Thread(
+                  () ->
+                      runUnchecked(
+                          () -> {
+                            for (int i = from; !stop.get(); i++) {
+                              log.appendCommit(commit(i));
+                              log.appendEnd(gtrid(i));
+                            }
+                          }));
+          committers.add(committer);
+          committer.start();
+        }
+        Thread.sleep(100);
+        stop.set(true);
+        for (Thread committer : committers) {
+          committer.join(10_000);
+          assertThat(committer.isAlive()).as("round %d: %s returned", round, committer).isFalse();
+        }
+      }
+    }
+  }
+
+  @Test
+  void committersYieldOnlyWhileForcesAreShortAndOnlyWithSpinWait() throws Exception {
+    try (TransactionLog log = TransactionLog.open(options().forceMode(ForceMode.NONE).build())) {
+      long yield = 0;
+      for (int i = 0; i < 1000 && yield == 0; i++) { // a write slower than the cap gives 0: retry
+        log.appendCommit(commit(i));
+        yield = log.appenderYieldNanos();
+      }
+      assertThat(yield)
+          .isPositive()
+          .isLessThanOrEqualTo(LogWriter.YIELD_FORCES * LogWriter.MAX_YIELD_FORCE_NANOS);
+    }
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      CountDownLatch gate = new CountDownLatch(1);
+      faults.forceGate = gate;
+      Thread slow = new Thread(() -> runUnchecked(() -> log.appendCommit(commit(5_000))));
+      slow.start();
+      Thread.sleep(20); // a force that takes 20 ms, as on a slow disk
+      faults.forceGate = null;
+      gate.countDown();
+      slow.join(10_000);
+      assertThat(log.appenderYieldNanos()).isZero();
+      assertThat(log.appenderSpinNanos()).isZero();
+    }
+    try (TransactionLog log =
+        TransactionLog.open(options().forceMode(ForceMode.NONE).spinWait(false).build())) {
+      for (int i = 0; i < 100; i++) {
+        log.appendCommit(commit(10_000 + i));
+        assertThat(log.appenderYieldNanos()).isZero();
+        assertThat(log.appenderSpinNanos()).isZero();
+      }
+    }
+  }
+
+  private static LogWriter.Pending pending(int n) {
+    LogEntry entry = new LogEntry.Commit(commit(n));
+    return new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), true);
+  }
+
+  @Test
   void idleWriterDoesNotSpin() throws Exception {
     try (TransactionLog log = TransactionLog.open(options().build())) {
       log.appendCommit(commit(1));
