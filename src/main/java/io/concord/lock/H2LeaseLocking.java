@@ -7,11 +7,11 @@ import java.sql.SQLException;
 import java.util.UUID;
 
 /**
- * H2 has no advisory locks, so a lock is a lease in the lock table. Acquiring takes the row lock
- * ({@code SELECT … FOR UPDATE SKIP LOCKED}) in a short transaction, and if the lease is free or
- * expired (by the database's clock) writes a fresh owner id, increments the fencing counter and
- * sets {@code lease_until}; the keep-alive renews it while the holder lives; release clears it, in
- * each case only where the owner id is still this acquisition's.
+ * H2 has no advisory locks, so a lock is a lease in the lock table. Acquiring is one conditional
+ * update, where the lease is free or expired (by the database's clock): it writes a fresh owner id,
+ * increments the fencing counter and sets {@code lease_until}; the keep-alive renews it while the
+ * holder lives; release clears it, in each case only where the owner id is still this
+ * acquisition's.
  *
  * <p>Weaker than a session lock: a holder paused longer than the lease (GC, SIGSTOP, a debugger)
  * loses the lock to the next process while it may still believe it holds it. It notices at the next
@@ -38,9 +38,6 @@ final class H2LeaseLocking extends SessionLocking {
     return database.lease().toMillis();
   }
 
-  /** One look at the row: granted, busy (null, false) or the row does not exist yet. */
-  private record Attempt(HeldLock granted, boolean rowMissing) {}
-
   @Override
   HeldLock acquire(LockKey key, Deadline deadline, String holder)
       throws SQLException, InterruptedException {
@@ -48,75 +45,53 @@ final class H2LeaseLocking extends SessionLocking {
     Backoff backoff = new Backoff(database.minPollInterval(), database.maxPollInterval());
     String owner = UUID.randomUUID().toString();
     while (true) {
-      boolean rowMissing;
       try (Connection connection = borrow()) {
-        connection.setAutoCommit(false);
-        Attempt attempt;
-        try {
-          attempt = tryGrant(connection, table, key, holder, owner);
-          if (attempt.granted() != null) {
-            connection.commit();
-            return attempt.granted();
-          }
-          connection.rollback();
-        } catch (SQLException | RuntimeException e) {
-          connection.rollback();
-          throw e;
+        HeldLock granted = tryGrant(connection, table, key, holder, owner);
+        if (granted != null) {
+          return granted;
         }
-        rowMissing = attempt.rowMissing();
-        if (rowMissing) {
-          connection.setAutoCommit(true);
+        if (!rowExists(connection, table, key)) {
           insertRow(connection, table, key);
+          continue; // the row exists now: try it at once
         }
       }
-      if (!rowMissing) {
-        if (deadline.expired()) {
-          return null;
-        }
-        backoff.sleep(deadline);
+      if (deadline.expired()) {
+        return null;
       }
+      backoff.sleep(deadline);
     }
   }
 
-  private Attempt tryGrant(
+  /**
+   * One statement in its own transaction: take the lease where it is free or expired (by the
+   * database's clock) and read back the new fencing token. H2 locks the row before it updates it
+   * and, when a concurrent transaction changed the row in the meantime, evaluates the condition
+   * again on the committed row, so two acquirers of a free lease cannot both get it. Null when the
+   * lease is held by a live holder or the row does not exist.
+   */
+  private HeldLock tryGrant(
       Connection connection, String table, LockKey key, String holder, String owner)
       throws SQLException {
     long sentAt = System.nanoTime();
-    long fence;
     try (PreparedStatement ps =
         connection.prepareStatement(
-            "select fence, owner is null or lease_until < current_timestamp from "
+            "select fence from final table (update "
                 + table
-                + " where lock_key = ? for update skip locked")) {
-      ps.setLong(1, key.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          // Either another acquirer holds the row for a moment, or it does not exist yet.
-          return new Attempt(null, !rowExists(connection, table, key));
-        }
-        if (!rs.getBoolean(2)) {
-          return new Attempt(null, false); // leased by a live holder
-        }
-        fence = rs.getLong(1);
-      }
-    }
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "update "
-                + table
-                + " set owner = ?, holder = ?, fence = ?, acquired_at = current_timestamp,"
-                + " lease_until = dateadd(millisecond, ?, current_timestamp) where lock_key = ?")) {
+                + " set owner = ?, holder = ?, fence = fence + 1, acquired_at = current_timestamp,"
+                + " lease_until = dateadd(millisecond, ?, current_timestamp)"
+                + " where lock_key = ? and (owner is null or lease_until < current_timestamp))")) {
       ps.setString(1, owner);
       ps.setString(2, holder);
-      ps.setLong(3, fence + 1);
-      ps.setLong(4, leaseMillis());
-      ps.setLong(5, key.value());
-      ps.executeUpdate();
+      ps.setLong(3, leaseMillis());
+      ps.setLong(4, key.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        return new LeaseHeldLock(
+            key, database.name(), rs.getLong(1), owner, sentAt + database.lease().toNanos());
+      }
     }
-    return new Attempt(
-        new LeaseHeldLock(
-            key, database.name(), fence + 1, owner, sentAt + database.lease().toNanos()),
-        false);
   }
 
   private static boolean rowExists(Connection connection, String table, LockKey key)
