@@ -75,6 +75,7 @@ final class RecoverCommand implements Callable<Integer> {
         LogOptions.builder(cfg.log().directory())
             .nodeId(nodeId(cfg))
             .segmentSizeBytes(cfg.log().segmentSizeBytes())
+            .spinWait(cfg.log().spinWait())
             .build());
   }
 

@@ -168,9 +168,10 @@ public final class LogOptions {
      * Whether a committer waiting for a short force (at most 250 µs) keeps its core, spinning and
      * then yielding it to any runnable thread, instead of parking at once (default true). Parking
      * leaves the cores idle during every force and pays a wake-up per commit; with many concurrent
-     * committers that is most of the cost (measured on 2 cores: 64 committers about 1.6× the
-     * throughput with it). The price is CPU time that would otherwise be idle: turn it off where
-     * CPU time is billed or capped (a container's CPU quota, a battery).
+     * committers that is most of the cost (measured on 2 cores: 1.5–2× the throughput from 4
+     * committers up). The price: a yielding thread stays runnable, so it uses CPU time that would
+     * otherwise be idle and counts against CPU quotas. Turn it off where CPU time is billed or
+     * capped (a container's CPU quota, a battery); that also turns off the lone committer's spin.
      */
     public Builder spinWait(boolean spinWait) {
       this.spinWait = spinWait;

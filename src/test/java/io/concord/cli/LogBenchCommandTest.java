@@ -75,6 +75,12 @@ class LogBenchCommandTest {
             "--no-spin-wait");
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("concord-log");
+    LogBenchCommand off = new LogBenchCommand();
+    new picocli.CommandLine(off).parseArgs("--dir", directory.toString(), "--no-spin-wait");
+    assertThat(off.spinWait).isFalse();
+    LogBenchCommand on = new LogBenchCommand();
+    new picocli.CommandLine(on).parseArgs("--dir", directory.toString());
+    assertThat(on.spinWait).isTrue();
   }
 
   @Test
