@@ -172,6 +172,8 @@ public final class LogOptions {
      * committers up). The price: a yielding thread stays runnable, so it uses CPU time that would
      * otherwise be idle and counts against CPU quotas. Turn it off where CPU time is billed or
      * capped (a container's CPU quota, a battery); that also turns off the lone committer's spin.
+     * Next to CPU-bound threads yielding would lose whole time slices; the log notices (yields that
+     * return after more than 1 ms) and pauses yielding by itself.
      */
     public Builder spinWait(boolean spinWait) {
       this.spinWait = spinWait;

@@ -270,10 +270,15 @@ public final class TransactionLog implements AutoCloseable {
     return writer.yieldNanos();
   }
 
+  /** Reports a yielding wait as a committer would (for tests). */
+  void reportYield(boolean stalled) {
+    writer.yieldFeedback.yielded(stalled);
+  }
+
   private void appendForced(LogEntry entry) throws LogException {
     LogWriter.Pending pending = new LogWriter.Pending(entry, RecordCodec.encodeFrame(entry), true);
     enqueue(pending);
-    pending.awaitWritten(writer.spinNanos(), writer.yieldNanos());
+    pending.awaitWritten(writer.spinNanos(), writer.yieldNanos(), writer.yieldFeedback);
   }
 
   private void enqueue(LogWriter.Pending pending) throws LogException {
