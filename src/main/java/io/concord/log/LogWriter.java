@@ -651,7 +651,16 @@ final class LogWriter {
       failAll(batch, failure);
       return;
     }
-    state.applyAll(batch);
+    try {
+      state.applyAll(batch);
+    } catch (Throwable t) {
+      // Forced but not applied: the in-memory state no longer matches the disk, so this instance
+      // must take no more records. The waiters are told it failed (the records may be on disk;
+      // recovery after a reopen reads them from there) rather than left parked.
+      fail("applying a written batch to the live state", t);
+      failAll(batch, failure);
+      return;
+    }
     Pending.completeAll(batch, null);
   }
 

@@ -270,6 +270,12 @@ public final class TransactionLog implements AutoCloseable {
     return writer.yieldNanos();
   }
 
+  /** Appends a prepared record as {@code appendCommit} does, bypassing the encoder (for tests). */
+  void appendForTests(LogWriter.Pending pending) throws LogException {
+    enqueue(pending);
+    pending.awaitWritten(0, 0, stalled -> {});
+  }
+
   /** Reports a yielding wait as a committer would (for tests). */
   void reportYield(boolean stalled) {
     writer.yieldFeedback.yielded(stalled);

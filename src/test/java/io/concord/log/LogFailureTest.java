@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A failed write or force kills the log instance; what was acknowledged survives a reopen. */
@@ -41,6 +42,26 @@ class LogFailureTest {
       assertThat(log.liveCommits()).startsWith(commit(1)).hasSizeLessThanOrEqualTo(2);
       log.appendCommit(commit(4));
       assertThat(log.liveCommits()).contains(commit(1), commit(4));
+    }
+  }
+
+  @Test
+  // Without the handling the waiter is stranded (an append ignores interrupts): fail, not hang.
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aFailureApplyingAWrittenBatchFailsItsWaitersInsteadOfStrandingThem() throws Exception {
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      log.appendCommit(commit(1));
+      // A record whose frame is fine but whose in-memory form cannot be applied (a null commit):
+      // the writer forces it, then applying it throws.
+      byte[] frame = RecordCodec.encodeFrame(new LogEntry.Commit(commit(2)));
+      LogWriter.Pending broken = new LogWriter.Pending(new LogEntry.Commit(null), frame, true);
+      assertThatThrownBy(() -> log.appendForTests(broken))
+          .isInstanceOf(LogFailedException.class)
+          .hasMessageContaining("applying a written batch");
+      assertThatThrownBy(() -> log.appendCommit(commit(3))).isInstanceOf(LogFailedException.class);
+    }
+    try (TransactionLog log = TransactionLog.open(options().build())) {
+      assertThat(log.liveCommits()).containsExactly(commit(1), commit(2)); // it was forced
     }
   }
 
