@@ -383,12 +383,8 @@ class GroupCommitTest {
   @Test
   void committersYieldOnlyWhileForcesAreShortAndOnlyWithSpinWait() throws Exception {
     try (TransactionLog log = TransactionLog.open(options().forceMode(ForceMode.NONE).build())) {
-      long yield = 0;
-      for (int i = 0; i < 1000 && yield == 0; i++) { // a write slower than the cap gives 0: retry
-        log.appendCommit(commit(i));
-        yield = log.appenderYieldNanos();
-      }
-      assertThat(yield)
+      commitUntilYielding(log, 0);
+      assertThat(log.appenderYieldNanos())
           .isPositive()
           .isLessThanOrEqualTo(LogWriter.YIELD_FORCES * LogWriter.MAX_YIELD_FORCE_NANOS);
     }
@@ -405,28 +401,17 @@ class GroupCommitTest {
   @Test
   void yieldingPausesWhenYieldsStallAndResumesAfterThePause() throws Exception {
     try (TransactionLog log = TransactionLog.open(options().forceMode(ForceMode.NONE).build())) {
-      int n = 0;
-      while (log.appenderYieldNanos() == 0 && n < 1000) { // a write slower than the cap: retry
-        log.appendCommit(commit(n++));
-      }
+      int n = commitUntilYielding(log, 0);
       assertThat(log.appenderYieldNanos()).isPositive();
-      for (int i = 0; i < 100; i++) {
-        log.reportYield(i % 2 == 0); // committers alone: up to about half in a bad window
-      }
-      Thread.sleep(LogWriter.YIELD_WINDOW_NANOS / 1_000_000 + 20);
-      log.appendCommit(commit(n++)); // the writer checks the window before this batch
+      // committers alone: up to about half the waits of a bad window stall
+      n = reportWindow(log, 2, n);
       assertThat(log.appenderYieldNanos()).as("no stalls: keeps yielding").isPositive();
-      for (int i = 0; i < 100; i++) {
-        log.reportYield(i % 10 != 0); // 90 %: next to CPU-bound threads (measured: 87–98 %)
-      }
-      Thread.sleep(LogWriter.YIELD_WINDOW_NANOS / 1_000_000 + 20);
-      log.appendCommit(commit(n++));
+      // next to CPU-bound threads (measured: 87–98 %)
+      n = reportWindow(log, 10, n);
       assertThat(log.appenderYieldNanos()).as("paused").isZero();
       Thread.sleep(LogWriter.YIELD_PAUSE_NANOS / 1_000_000 + 20);
       log.appendCommit(commit(n++));
-      for (int i = 0; i < 1000 && log.appenderYieldNanos() == 0; i++) {
-        log.appendCommit(commit(n++));
-      }
+      commitUntilYielding(log, n);
       assertThat(log.appenderYieldNanos()).as("resumed after the pause").isPositive();
     }
   }
@@ -438,6 +423,28 @@ class GroupCommitTest {
     assertThat(LogWriter.yieldNanos(250_001, true)).isZero(); // a slow disk: park at once
     assertThat(LogWriter.yieldNanos(20_000_000, true)).isZero();
     assertThat(LogWriter.yieldNanos(100_000, false)).isZero();
+  }
+
+  /** Commits until the writer offers a yield budget (a write slower than the cap gives none). */
+  private static int commitUntilYielding(TransactionLog log, int from) throws LogException {
+    int n = from;
+    while (log.appenderYieldNanos() == 0 && n < from + 1000) {
+      log.appendCommit(commit(n++));
+    }
+    return n;
+  }
+
+  /**
+   * Reports 100 yielding waits of which all but every {@code keptEvery}-th stalled (every other for
+   * 2: half; for 10: 90 %), lets the writer's window end and commits once so that it checks it.
+   */
+  private static int reportWindow(TransactionLog log, int keptEvery, int n) throws Exception {
+    for (int i = 0; i < 100; i++) {
+      log.reportYield(i % keptEvery != 0);
+    }
+    Thread.sleep(LogWriter.YIELD_WINDOW_NANOS / 1_000_000 + 20);
+    log.appendCommit(commit(n));
+    return n + 1;
   }
 
   /** A pending record whose waiter is a thread that has ended: unparking it does nothing. */
