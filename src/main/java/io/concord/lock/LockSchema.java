@@ -71,7 +71,17 @@ final class LockSchema {
       throws SQLException {
     try (Statement statement = connection.createStatement()) {
       for (String sql : statements(dialect, lockTable)) {
-        statement.execute(sql);
+        try {
+          statement.execute(sql);
+        } catch (SQLException e) {
+          // PostgreSQL's IF NOT EXISTS is not safe against a concurrent creator: the loser gets a
+          // unique violation on its catalog (23505) or duplicate_table (42P07). The object exists
+          // now, so the same statement succeeds (and is a no-op) the second time.
+          if (!"23505".equals(e.getSQLState()) && !"42P07".equals(e.getSQLState())) {
+            throw e;
+          }
+          statement.execute(sql);
+        }
       }
     }
   }

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import javax.sql.DataSource;
 import javax.sql.XAConnection;
 import javax.transaction.xa.XAResource;
@@ -222,6 +223,38 @@ class PostgresLockTest extends LockContractTest {
         } else {
           assertThat(next.fencingToken()).isEqualTo(token);
         }
+      }
+    }
+  }
+
+  @Test
+  void processesCreatingTheLockTableAtOnceAllSucceed() throws Exception {
+    // Several JVMs starting together each create the lock table; on PostgreSQL a concurrent
+    // CREATE TABLE IF NOT EXISTS fails the loser (seen in CI: 23505 on pg_type).
+    for (int round = 0; round < 5; round++) {
+      String table = "concord_lock_race_" + round + "_" + System.nanoTime();
+      int creators = 6;
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(creators);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(creators);
+      try {
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int i = 0; i < creators; i++) {
+          done.add(
+              pool.submit(
+                  () -> {
+                    try (Connection c = db.connect()) {
+                      start.await();
+                      LockSchema.create(c, LockDialect.POSTGRESQL, table);
+                    }
+                    return null;
+                  }));
+        }
+        for (java.util.concurrent.Future<?> f : done) {
+          f.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
       }
     }
   }
